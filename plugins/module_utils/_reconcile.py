@@ -1,0 +1,106 @@
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one reconcile pattern every state module follows.
+
+read current -> build desired from the options the user set -> diff -> (check mode stops
+here) -> apply -> wait -> return ``changed``, ``diff`` and the resource.
+
+A module describes its resource with a ``Resource`` subclass; ``reconcile()`` does the rest.
+Batch modules (many VMs in one task) call ``plan()`` per item and apply the writes themselves.
+"""
+
+from __future__ import annotations
+
+import copy
+
+CREATE, UPDATE, DELETE, NONE = "create", "update", "delete", "none"
+
+
+def drop_unset(value):
+    """Remove keys whose value is None, recursively: unset options never cause changes."""
+    if isinstance(value, dict):
+        return {key: drop_unset(item) for key, item in value.items() if item is not None}
+    return value
+
+
+def merge_wanted(current, wanted):
+    """Lay the set parts of ``wanted`` over ``current`` (dicts merge, anything else replaces)."""
+    merged = copy.deepcopy(current) if isinstance(current, dict) else {}
+    for key, value in drop_unset(wanted).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_wanted(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def changed_paths(before, after, prefix=""):
+    """List the dotted paths whose values differ between two dicts."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        paths = []
+        for key in sorted(set(before) | set(after)):
+            paths.extend(changed_paths(before.get(key), after.get(key), f"{prefix}{key}."))
+        return paths
+    return [] if before == after else [prefix.rstrip(".")]
+
+
+def plan(current_view, desired_view, state):
+    """Decide what to do for one resource; returns (action, diff)."""
+    before = current_view or {}
+    if state == "absent":
+        return (DELETE if current_view is not None else NONE), {"before": before, "after": {}}
+    after = desired_view or {}
+    if current_view is None:
+        return CREATE, {"before": {}, "after": after}
+    return (UPDATE if before != after else NONE), {"before": before, "after": after}
+
+
+class Resource:
+    """What a state module tells ``reconcile()`` about its resource.
+
+    ``read`` returns the settings the module manages (a plain dict, the "view") or None when
+    the resource does not exist; ``desired`` builds the wanted view from the current one and
+    the options the user set; ``create``/``update``/``delete`` write and wait.  The module
+    keeps Azure's full response itself, to return it.
+    """
+
+    def read(self):
+        raise NotImplementedError
+
+    def desired(self, current):
+        raise NotImplementedError
+
+    def create(self, desired):
+        raise NotImplementedError
+
+    def update(self, current, desired):
+        raise NotImplementedError
+
+    def delete(self, current):
+        raise NotImplementedError
+
+
+def apply(resource, action, current, desired):
+    """Perform one planned action."""
+    if action == CREATE:
+        resource.create(desired)
+    elif action == UPDATE:
+        resource.update(current, desired)
+    elif action == DELETE:
+        resource.delete(current)
+
+
+def reconcile(module, resource, state):
+    """Run the reconcile pattern for one resource; return changed, action, changes and diff."""
+    current = resource.read()
+    desired = resource.desired(current) if state == "present" else None
+    action, diff = plan(current, desired, state)
+    if not module.check_mode:
+        apply(resource, action, current, desired)
+    return {
+        "changed": action != NONE,
+        "action": action,
+        "changes": changed_paths(diff["before"], diff["after"]),
+        "diff": diff,
+    }

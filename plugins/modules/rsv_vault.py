@@ -1,0 +1,311 @@
+#!/usr/bin/python
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rsv_vault
+short_description: Create, update or delete a Recovery Services vault
+version_added: 1.0.0
+description:
+  - Manages an Azure Recovery Services vault, the container Azure Backup stores recovery points in.
+  - Only the options you set are managed; an option left unset never causes a change.
+  - This module owns the vault's location, SKU, storage redundancy, cross-region restore, public network
+    access, managed identity and tags. Soft delete, immutability, enhanced security and multi-user
+    authorization belong to M(azure_backup.recovery_services.vault_security).
+  - A new vault comes with the backup policies C(DefaultPolicy), C(EnhancedPolicy) and C(HourlyLogBackup).
+  - Deleting a vault never deletes backup data; Azure refuses to delete a vault that still holds
+    protected items or registered servers, and this module reports Azure's reason.
+options:
+  name:
+    description:
+      - Vault name. 2 to 50 characters, letters, digits and hyphens, starting with a letter.
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the vault.
+    type: str
+    required: true
+  state:
+    description: Whether the vault should exist.
+    type: str
+    default: present
+    choices: [present, absent]
+  location:
+    description:
+      - Azure region, for example C(westeurope) or C(West Europe). Required to create a vault.
+      - The region of an existing vault cannot change.
+    type: str
+  sku:
+    description: Vault SKU. Azure reports V(RS0) and V(Standard) for the same SKU.
+    type: str
+    choices: [Standard, RS0]
+  storage_redundancy:
+    description:
+      - Backup storage redundancy. V(LRS), V(GRS) and V(ZRS) are accepted as short forms.
+      - Azure refuses to change it once the vault protects an item.
+    type: str
+    choices: [LocallyRedundant, GeoRedundant, ZoneRedundant, LRS, GRS, ZRS]
+  cross_region_restore:
+    description: Allow restores in the paired region. Needs geo-redundant storage.
+    type: bool
+  public_network_access:
+    description: Whether the vault accepts traffic from public networks.
+    type: str
+    choices: [Enabled, Disabled]
+  identity:
+    description: Managed identity of the vault.
+    type: dict
+    suboptions:
+      type:
+        description: Identity type.
+        type: str
+        required: true
+        choices: [None, SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned']
+      user_assigned_identities:
+        description: Resource ids of user-assigned identities.
+        type: list
+        elements: str
+  tags:
+    description: Tags of the vault.
+    type: dict
+  purge_tags:
+    description: Remove tags not listed in O(tags). Has no effect when O(tags) is not set.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.WAIT
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - azure_backup developers
+"""
+
+EXAMPLES = r"""
+- name: A geo-redundant vault with cross-region restore
+  azure_backup.recovery_services.rsv_vault:
+    name: rsv-prod-weu
+    resource_group: rg-backup
+    location: westeurope
+    storage_redundancy: GRS
+    cross_region_restore: true
+    public_network_access: Disabled
+    identity:
+      type: SystemAssigned
+    tags:
+      owner: platform
+
+- name: Delete an empty vault
+  azure_backup.recovery_services.rsv_vault:
+    name: rsv-old
+    resource_group: rg-backup
+    state: absent
+"""
+
+RETURN = r"""
+vault:
+  description: The vault as Azure returns it, keys in snake_case. In check mode, the planned values.
+  returned: state=present
+  type: dict
+  sample:
+    id: /subscriptions/0000/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-prod-weu
+    name: rsv-prod-weu
+    location: westeurope
+    properties:
+      provisioning_state: Succeeded
+changes:
+  description: Dotted paths of the managed settings that differ (or would differ in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [storage_redundancy, tags.owner]
+action:
+  description: What the task did, or would do in check mode.
+  returned: always
+  type: str
+  sample: create
+"""
+
+import re
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
+
+VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
+REDUNDANCY_SHORT_FORMS = {"LRS": "LocallyRedundant", "GRS": "GeoRedundant", "ZRS": "ZoneRedundant"}
+
+
+def normalise_location(location):
+    return location.replace(" ", "").lower() if location else location
+
+
+def vault_view(vault):
+    """The settings this module manages, from Azure's vault body."""
+    properties = vault.get("properties") or {}
+    redundancy = properties.get("redundancySettings") or {}
+    identity = vault.get("identity") or {}
+    view = {
+        "location": normalise_location(vault.get("location")),
+        "sku": "Standard" if (vault.get("sku") or {}).get("name") in ("RS0", "Standard") else (vault.get("sku") or {}).get("name"),
+        "storage_redundancy": redundancy.get("standardTierStorageRedundancy"),
+        "cross_region_restore": redundancy.get("crossRegionRestore") == "Enabled",
+        "public_network_access": properties.get("publicNetworkAccess"),
+        "identity": {"type": identity.get("type") or "None",
+                     "user_assigned_identities": sorted(identity.get("userAssignedIdentities") or {})},
+        "tags": vault.get("tags") or {},
+    }
+    return view
+
+
+class Vault(Resource):
+    """A Recovery Services vault, read and written through azure-mgmt-recoveryservices."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.session = module.session
+        self.azure_vault = None
+
+    @property
+    def vaults(self):
+        return self.session.client("recoveryservices").vaults
+
+    def read(self):
+        found = self.session.get_or_none(f"read vault {self.params['name']}", self.vaults.get, self.params["resource_group"], self.params["name"])
+        self.azure_vault = as_mapping(found)
+        return vault_view(self.azure_vault) if self.azure_vault else None
+
+    def wanted(self):
+        """The settings the user set, in the view's shape (None = not set)."""
+        params = self.params
+        identity = params["identity"]
+        return {
+            "location": normalise_location(params["location"]),
+            "sku": "Standard" if params["sku"] else None,
+            "storage_redundancy": REDUNDANCY_SHORT_FORMS.get(params["storage_redundancy"], params["storage_redundancy"]),
+            "cross_region_restore": params["cross_region_restore"],
+            "public_network_access": params["public_network_access"],
+            "identity": None if identity is None else {
+                "type": identity["type"], "user_assigned_identities": sorted(identity.get("user_assigned_identities") or [])},
+        }
+
+    def desired(self, current):
+        wanted = {key: value for key, value in self.wanted().items() if value is not None}
+        if current is None:
+            if not wanted.get("location"):
+                self.module.fail_json(msg=f"location is required to create vault {self.params['name']}")
+            base = {"sku": "Standard", "storage_redundancy": "GeoRedundant", "cross_region_restore": False,
+                    "public_network_access": "Enabled", "identity": {"type": "None", "user_assigned_identities": []}, "tags": {}}
+        else:
+            if wanted.get("location") and wanted["location"] != current["location"]:
+                self.module.fail_json(msg=f"location of vault {self.params['name']} is {current['location']}; a vault cannot move to {wanted['location']}")
+            base = dict(current)
+        desired = dict(base, **wanted)
+        desired["tags"] = self.desired_tags(base.get("tags") or {})
+        if desired["cross_region_restore"] and desired["storage_redundancy"] != "GeoRedundant":
+            self.module.fail_json(
+                msg=f"cross_region_restore needs storage_redundancy GeoRedundant (GRS); vault {self.params['name']} would be {desired['storage_redundancy']}")
+        return desired
+
+    def desired_tags(self, current_tags):
+        tags = self.params["tags"]
+        if tags is None:
+            return current_tags
+        tags = {key: str(value) for key, value in tags.items()}
+        return tags if self.params["purge_tags"] else dict(current_tags, **tags)
+
+    @staticmethod
+    def body(view, fields):
+        """Azure's request body for the named view fields."""
+        body, properties = {}, {}
+        if "location" in fields:
+            body["location"] = view["location"]
+        if "sku" in fields:
+            body["sku"] = {"name": view["sku"]}
+        if "tags" in fields:
+            body["tags"] = view["tags"]
+        if "identity" in fields:
+            identity = {"type": view["identity"]["type"]}
+            if view["identity"]["user_assigned_identities"]:
+                identity["userAssignedIdentities"] = {identity_id: {} for identity_id in view["identity"]["user_assigned_identities"]}
+            body["identity"] = identity
+        if "public_network_access" in fields:
+            properties["publicNetworkAccess"] = view["public_network_access"]
+        if fields & {"storage_redundancy", "cross_region_restore"}:
+            properties["redundancySettings"] = {
+                "standardTierStorageRedundancy": view["storage_redundancy"],
+                "crossRegionRestore": "Enabled" if view["cross_region_restore"] else "Disabled",
+            }
+        if properties:
+            body["properties"] = properties
+        return body
+
+    def create(self, desired):
+        body = self.body(desired, set(desired))
+        poller = self.session.call(f"create vault {self.params['name']}", self.vaults.begin_create_or_update,
+                                   self.params["resource_group"], self.params["name"], body)
+        self.azure_vault = as_mapping(self._finish(poller, "create")) or self.azure_vault
+        return self.azure_vault
+
+    def update(self, current, desired):
+        changed = {key for key in desired if desired[key] != current.get(key)}
+        body = self.body(desired, changed)
+        poller = self.session.call(f"update vault {self.params['name']}", self.vaults.begin_update,
+                                   self.params["resource_group"], self.params["name"], body)
+        self.azure_vault = as_mapping(self._finish(poller, "update")) or self.azure_vault
+        return self.azure_vault
+
+    def delete(self, current):
+        poller = self.session.call(f"delete vault {self.params['name']}", self.vaults.begin_delete,
+                                   self.params["resource_group"], self.params["name"])
+        self._finish(poller, "delete")
+
+    def _finish(self, poller, verb):
+        if not self.params["wait"]:
+            return None
+        return self.session.call(f"{verb} vault {self.params['name']} (waiting)", poller.result, timeout=self.params["wait_timeout"])
+
+
+def main():
+    module = AzureBackupModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            resource_group=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            location=dict(type="str"),
+            sku=dict(type="str", choices=["Standard", "RS0"]),
+            storage_redundancy=dict(type="str", choices=["LocallyRedundant", "GeoRedundant", "ZoneRedundant", "LRS", "GRS", "ZRS"]),
+            cross_region_restore=dict(type="bool"),
+            public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
+            identity=dict(type="dict", options=dict(
+                type=dict(type="str", required=True, choices=["None", "SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned"]),
+                user_assigned_identities=dict(type="list", elements="str"),
+            )),
+            tags=dict(type="dict"),
+            purge_tags=dict(type="bool", default=True),
+        ),
+        clients=("recoveryservices",),
+        wait_options=True,
+        supports_check_mode=True,
+    )
+    if not VAULT_NAME.match(module.params["name"]):
+        module.fail_json(msg=f"name '{module.params['name']}' is not a valid vault name: use 2-50 letters, digits or hyphens, starting with a letter")
+
+    def run():
+        vault = Vault(module)
+        result = reconcile(module, vault, module.params["state"])
+        if module.params["state"] == "present":
+            result["vault"] = snake_keys(vault.azure_vault) if vault.azure_vault and not module.check_mode else result["diff"]["after"]
+        return result
+
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

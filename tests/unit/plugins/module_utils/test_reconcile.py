@@ -1,0 +1,76 @@
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _reconcile as reconcile
+
+
+def test_unset_options_never_change_anything():
+    current = {"a": 1, "nested": {"b": 2, "c": 3}}
+    assert reconcile.merge_wanted(current, {"a": None, "nested": {"b": None}}) == current
+
+
+def test_set_options_merge_into_nested_dicts():
+    merged = reconcile.merge_wanted({"nested": {"b": 2, "c": 3}, "list": [1]}, {"nested": {"b": 5}, "list": [2]})
+    assert merged == {"nested": {"b": 5, "c": 3}, "list": [2]}
+
+
+def test_merge_does_not_mutate_current():
+    current = {"nested": {"b": 2}}
+    reconcile.merge_wanted(current, {"nested": {"b": 3}})
+    assert current == {"nested": {"b": 2}}
+
+
+def test_plan_actions():
+    assert reconcile.plan(None, {"a": 1}, "present")[0] == reconcile.CREATE
+    assert reconcile.plan({"a": 1}, {"a": 1}, "present")[0] == reconcile.NONE
+    assert reconcile.plan({"a": 1}, {"a": 2}, "present") == (reconcile.UPDATE, {"before": {"a": 1}, "after": {"a": 2}})
+    assert reconcile.plan({"a": 1}, None, "absent") == (reconcile.DELETE, {"before": {"a": 1}, "after": {}})
+    assert reconcile.plan(None, None, "absent")[0] == reconcile.NONE
+
+
+def test_changed_paths():
+    before = {"a": 1, "tags": {"x": "1"}, "same": {"k": 1}}
+    after = {"a": 2, "tags": {"x": "1", "y": "2"}, "same": {"k": 1}}
+    assert reconcile.changed_paths(before, after) == ["a", "tags.y"]
+
+
+class Recorder(reconcile.Resource):
+    def __init__(self, current, wanted):
+        self.current, self.wanted, self.calls = current, wanted, []
+
+    def read(self):
+        return self.current
+
+    def desired(self, current):
+        return reconcile.merge_wanted(current, self.wanted)
+
+    def create(self, desired):
+        self.calls.append(("create", desired))
+
+    def update(self, current, desired):
+        self.calls.append(("update", desired))
+
+    def delete(self, current):
+        self.calls.append(("delete", current))
+
+
+class Module:
+    def __init__(self, check_mode):
+        self.check_mode = check_mode
+
+
+def test_check_mode_writes_nothing():
+    resource = Recorder({"a": 1}, {"a": 2})
+    result = reconcile.reconcile(Module(check_mode=True), resource, "present")
+    assert result["changed"] and result["action"] == "update"
+    assert resource.calls == []
+
+
+def test_real_run_updates_once_and_reports_changes():
+    resource = Recorder({"a": 1, "b": 1}, {"a": 2})
+    result = reconcile.reconcile(Module(check_mode=False), resource, "present")
+    assert resource.calls == [("update", {"a": 2, "b": 1})]
+    assert result["changes"] == ["a"]
+
+
+def test_unchanged_resource_is_not_written():
+    resource = Recorder({"a": 1}, {"a": 1})
+    result = reconcile.reconcile(Module(check_mode=False), resource, "present")
+    assert not result["changed"] and resource.calls == []
