@@ -1,0 +1,62 @@
+"""The Backup RP's vault settings ``V/backupconfig/vaultconfig`` (api-version 2026-10-01).
+
+GET / PUT / PATCH all answer 200 with the resource. The resource is a view of the vault's
+``properties.securitySettings.softDeleteSettings``: reading derives it from the vault and writing
+updates the vault, so the two never disagree (contract §2.3).
+"""
+
+from armemu.core.errors import bad_request
+from armemu.core.http import json_response
+from armemu.core.routing import route
+from armemu.resources._vault_support import VAULT, require_vault
+from armemu.resources.vaults import patched_vault
+
+CONFIG = VAULT + "/backupconfig/vaultconfig"
+FIELD_TO_VAULT = {
+    "softDeleteFeatureState": "softDeleteState",
+    "enhancedSecurityState": "enhancedSecurityState",
+    "softDeleteRetentionPeriodInDays": "softDeleteRetentionPeriodInDays",
+}
+
+
+def vault_config(vault):
+    soft_delete = vault["properties"]["securitySettings"]["softDeleteSettings"]
+    return {
+        "id": f"{vault['id']}/backupconfig/vaultconfig",
+        "name": "vaultconfig",
+        "type": "Microsoft.RecoveryServices/vaults/backupconfig",
+        "properties": {
+            "enhancedSecurityState": soft_delete.get("enhancedSecurityState", "Enabled"),
+            "softDeleteFeatureState": soft_delete.get("softDeleteState", "Enabled"),
+            "softDeleteRetentionPeriodInDays": soft_delete.get("softDeleteRetentionPeriodInDays", 14),
+            "isSoftDeleteFeatureStateEditable": True,
+            "resourceGuardOperationRequests": [],
+        },
+    }
+
+
+def _write(req):
+    vault = require_vault(req)
+    requested = req.json().get("properties") or {}
+    if not isinstance(requested, dict):
+        raise bad_request("'properties' must be an object.")
+    soft_delete = {FIELD_TO_VAULT[key]: value for key, value in requested.items() if key in FIELD_TO_VAULT}
+    patch = {"properties": {"securitySettings": {"softDeleteSettings": soft_delete}}}
+    updated = patched_vault(vault, patch, req.emu.tenant, req.principal)
+    req.emu.store.put(vault["id"], updated)
+    return json_response(200, vault_config(updated))
+
+
+@route("GET", CONFIG)
+def get_vault_config(req):
+    return json_response(200, vault_config(require_vault(req)))
+
+
+@route("PUT", CONFIG)
+def put_vault_config(req):
+    return _write(req)
+
+
+@route("PATCH", CONFIG)
+def patch_vault_config(req):
+    return _write(req)
