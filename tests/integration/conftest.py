@@ -11,8 +11,11 @@ import ssl
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from emulator_env import emulator_environment  # noqa: E402  pylint: disable=wrong-import-position
 EMULATOR_PATH = ROOT / "tests" / "emulator"
 INTEGRATION = ROOT / "tests" / "integration"
 DEFAULT_ESTATE = INTEGRATION / "estate.yml"
@@ -62,8 +65,10 @@ def start_emulator(estate=DEFAULT_ESTATE, extra_args=()):
 
 def playbook_env(emulator):
     """The environment a user would set for a custom cloud: AWX's variable names, our CA."""
-    principal = emulator.info.get("principal") or {}
+    with open(DEFAULT_ESTATE, encoding="utf-8") as handle:
+        estate = yaml.safe_load(handle)
     env = dict(os.environ)
+    env.update(emulator_environment(emulator.info, estate))
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".cache" / "collections"),
         "ANSIBLE_FORCE_COLOR": "0",
@@ -71,12 +76,6 @@ def playbook_env(emulator):
         "ANSIBLE_STDOUT_CALLBACK": "default",
         "ANSIBLE_LOCALHOST_WARNING": "False",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
-        "REQUESTS_CA_BUNDLE": emulator.ca_file,
-        "AZURE_CLOUD_ENVIRONMENT": emulator.endpoint,
-        "AZURE_TENANT": emulator.info["tenant"],
-        "AZURE_CLIENT_ID": principal.get("client_id", "ansible-ci"),
-        "AZURE_SECRET": principal.get("secret", "ci-secret-value"),
-        "AZURE_SUBSCRIPTION_ID": emulator.info.get("subscription_id", "00000000-0000-0000-0000-000000000001"),
     })
     return env
 
