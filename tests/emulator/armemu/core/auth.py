@@ -69,7 +69,7 @@ class Directory:
         self._lock = threading.Lock()
 
     def load(self, tenant_id, principal_specs):
-        """Replace tenant and principals; tokens of principals that still exist stay valid."""
+        """Replace tenant and principals. Tokens are kept: one is valid while its client id exists."""
         principals = {}
         for spec in principal_specs:
             subscriptions = spec.get("subscriptions", [])
@@ -82,8 +82,6 @@ class Directory:
         with self._lock:
             self.tenant_id = str(tenant_id)
             self._principals = principals
-            self._tokens = {token: (principals[p.client_id.lower()], expiry)
-                            for token, (p, expiry) in self._tokens.items() if p.client_id.lower() in principals}
 
     def knows_tenant(self, tenant):
         return tenant.lower() in TENANT_ALIASES or tenant.lower() == self.tenant_id.lower()
@@ -113,7 +111,7 @@ class Directory:
                            "consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")
         token = secrets.token_urlsafe(48)
         with self._lock:
-            self._tokens[token] = (principal, time.time() + TOKEN_LIFETIME)
+            self._tokens[token] = (principal.client_id.lower(), time.time() + TOKEN_LIFETIME)
         return token
 
     def authenticate(self, authorization, endpoint):
@@ -124,11 +122,11 @@ class Directory:
                 "WWW-Authenticate": challenge + ', error_description="The authentication failed because of missing \'Authorization\' header."'})
         scheme, _, token = authorization.partition(" ")
         with self._lock:
-            entry = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        if entry is None:
+            client_id, expiry = self._tokens.get(token.strip(), (None, 0)) if scheme.lower() == "bearer" else (None, 0)
+            principal = self._principals.get(client_id)
+        if principal is None:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.", {
                 "WWW-Authenticate": challenge + ', error_description="The access token is invalid."'})
-        principal, expiry = entry
         if expiry < time.time():
             raise ArmError(401, "ExpiredAuthenticationToken",
                            "The access token expiry UTC time is earlier than current UTC time.", {
