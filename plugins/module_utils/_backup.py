@@ -1,0 +1,226 @@
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Backup-side helpers shared by the VM backup modules.
+
+Private to the collection.  Everything that knows Azure Backup's name forms, list filters
+and "202 + headers" write pattern lives here, so the modules stay short and agree:
+
+* name builders for Azure-VM containers and protected items (contract §3.1);
+* one-call listings (policies, protected items, protectable items, containers), every page;
+* ``refresh_containers`` (discovery: POST, then poll the Location URL until 204);
+* ``start_write`` / ``finish_write`` / ``run_parallel``: start many item writes with bounded
+  concurrency, then await them, reading the job id Azure puts in the finished status.
+
+Backup responses are always read as mappings (``as_mapping``): the 11.2 SDK deserialises
+Azure-VM items, containers and protectable items to base models (contract §7.1).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import (
+    AzureOperationError,
+    as_mapping,
+    parse_resource_id,
+)
+
+FABRIC = "Azure"
+VM_ITEM_TYPE = "Microsoft.Compute/virtualMachines"
+PROTECTED_VMS_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
+PROTECTABLE_VMS_FILTER = "backupManagementType eq 'AzureIaasVM' and workloadType eq 'VM'"
+IAAS_VM = "AzureIaasVM"
+JOB_RUNNING_STATUSES = ("inprogress", "cancelling")
+JOB_POLL_SECONDS = 2
+
+
+def container_name(vm_resource_group, vm_name):
+    """Azure's protection container name of a Resource Manager VM."""
+    return f"IaasVMContainer;iaasvmcontainerv2;{vm_resource_group};{vm_name}"
+
+
+def item_name(vm_resource_group, vm_name):
+    """Azure's protected item name of a Resource Manager VM."""
+    return f"VM;iaasvmcontainerv2;{vm_resource_group};{vm_name}"
+
+
+def vm_resource_id(subscription_id, resource_group, name):
+    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachines/{name}"
+
+
+def vault_resource_id(subscription_id, resource_group, name):
+    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.RecoveryServices/vaults/{name}"
+
+
+def normalise_location(location):
+    """"West Europe" and "westeurope" are the same region."""
+    return (location or "").replace(" ", "").lower()
+
+
+def names_from_item_id(resource_id):
+    """(container name, item name) from a protected or protectable item id."""
+    parsed = parse_resource_id(resource_id)
+    return parsed.get("protectioncontainers"), parsed.get("protecteditems") or parsed.get("protectableitems")
+
+
+def item_vm_id(item):
+    """The lower-cased VM id a protected or protectable item stands for ('' if none)."""
+    properties = item.get("properties") or {}
+    return (properties.get("sourceResourceId") or properties.get("virtualMachineId") or "").lower()
+
+
+def vault_name_from_id(vault_id):
+    parsed = parse_resource_id(vault_id)
+    return parsed.get("vaults"), parsed.get("resourcegroups")
+
+
+def list_all(session, operation, list_function, *args, **kwargs):
+    """Every page of an SDK list call, each entry as a mapping."""
+    return session.call(operation, lambda: [as_mapping(entry) for entry in list_function(*args, **kwargs)])
+
+
+def backup_client(session):
+    return session.client("backup")
+
+
+def list_policies(session, vault, resource_group, backup_management_type=None):
+    """The vault's backup policies (one call, all pages), optionally of one management type."""
+    kwargs = {"filter": f"backupManagementType eq '{backup_management_type}'"} if backup_management_type else {}
+    return list_all(session, f"list backup policies of vault {vault}", backup_client(session).backup_policies.list,
+                    vault, resource_group, **kwargs)
+
+
+def get_policy(session, vault, resource_group, name):
+    found = session.get_or_none(f"read backup policy {name} of vault {vault}", backup_client(session).protection_policies.get,
+                                vault, resource_group, name)
+    return as_mapping(found)
+
+
+def list_protected_vms(session, vault, resource_group):
+    """Every Azure-VM protected item of the vault, all pages, in ONE listing."""
+    return list_all(session, f"list protected VMs of vault {vault}", backup_client(session).backup_protected_items.list,
+                    vault, resource_group, filter=PROTECTED_VMS_FILTER)
+
+
+def list_protected_items(session, vault, resource_group, backup_filter):
+    return list_all(session, f"list protected items of vault {vault}", backup_client(session).backup_protected_items.list,
+                    vault, resource_group, filter=backup_filter)
+
+
+def list_protectable_vms(session, vault, resource_group):
+    """VMs discovery found for the vault (same subscription and region, not protected elsewhere)."""
+    return list_all(session, f"list protectable VMs of vault {vault}", backup_client(session).backup_protectable_items.list,
+                    vault, resource_group, filter=PROTECTABLE_VMS_FILTER)
+
+
+def list_containers(session, vault, resource_group, backup_filter):
+    return list_all(session, f"list protection containers of vault {vault}",
+                    backup_client(session).backup_protection_containers.list, vault, resource_group, filter=backup_filter)
+
+
+def index_by_vm_id(items):
+    """{lower-cased VM id: item} for protected or protectable items."""
+    return {item_vm_id(item): item for item in items if item_vm_id(item)}
+
+
+def refresh_containers(session, vault, resource_group, timeout):
+    """Run discovery once and wait for it (POST refreshContainers → 202 + Location → 204)."""
+    operation = f"refresh protection containers of vault {vault}"
+    response = session.call_with_headers(operation, backup_client(session).protection_containers.refresh, vault, resource_group, FABRIC)
+    session.wait_for_operation(operation, response, timeout)
+
+
+class InitialResponseOnly:
+    """An azure-core polling method that stops at the first response and hands it back.
+
+    ``protected_items.begin_create_or_update`` is a poller in the 11.x SDK; with this polling
+    method its ``result()`` is the raw 200/202 response, so every backup write is awaited the same
+    way (``AzureSession.wait_for_operation``: Retry-After honoured, job id read from the status).
+    """
+
+    def __init__(self):
+        self._response = None
+
+    def initialize(self, client, initial_response, deserialization_callback):  # pylint: disable=unused-argument
+        self._response = initial_response.http_response
+
+    def run(self):
+        return None
+
+    def status(self):
+        return "Succeeded"
+
+    def finished(self):
+        return True
+
+    def resource(self):
+        return self._response
+
+
+def item_put(session, vault, resource_group, names, body):
+    """Start a PUT of a protected item; returns the raw response (202 + headers, or 200)."""
+    container, item = names
+    poller = session.call(f"write protected item {item} in vault {vault}", backup_client(session).protected_items.begin_create_or_update,
+                          vault, resource_group, FABRIC, container, item, body, polling=InitialResponseOnly())
+    return poller.result()
+
+
+def item_delete(session, vault, resource_group, names):
+    """Start deleting a protected item and its backup data; returns the raw response."""
+    container, item = names
+    return session.call_with_headers(f"delete protected item {item} in vault {vault}", backup_client(session).protected_items.delete,
+                                     vault, resource_group, FABRIC, container, item)
+
+
+def trigger_backup(session, vault, resource_group, names, expiry_utc):
+    """Start an on-demand backup; returns the raw 202 response."""
+    container, item = names
+    body = {"properties": {"objectType": "IaasVMBackupRequest", "recoveryPointExpiryTimeInUTC": expiry_utc}}
+    return session.call_with_headers(f"back up {item} in vault {vault}", backup_client(session).backups.trigger,
+                                     vault, resource_group, FABRIC, container, item, body)
+
+
+def finish_write(session, operation, response, timeout):
+    """Await a started write; return the job id Azure reports for it (or None)."""
+    if response is None or response.status_code not in (201, 202):
+        return None
+    status = session.wait_for_operation(operation, response, timeout) or {}
+    return (status.get("properties") or {}).get("jobId")
+
+
+def get_job(session, vault, resource_group, job_id):
+    return as_mapping(session.call(f"read backup job {job_id} of vault {vault}", backup_client(session).job_details.get,
+                                   vault, resource_group, job_id))
+
+
+def wait_for_job(session, vault, resource_group, job_id, timeout):
+    """Poll a backup job until it leaves InProgress/Cancelling; return the job mapping."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = get_job(session, vault, resource_group, job_id)
+        status = str((job.get("properties") or {}).get("status", "")).lower()
+        if status not in JOB_RUNNING_STATUSES:
+            return job
+        if time.monotonic() + JOB_POLL_SECONDS > deadline:
+            raise AzureOperationError(f"wait for backup job {job_id}", "timed out; raise wait_timeout")
+        time.sleep(JOB_POLL_SECONDS)
+
+
+def run_parallel(function, entries, max_parallel):
+    """Run ``function(entry)`` for every entry, at most ``max_parallel`` at once.
+
+    Returns ``[(entry, result, error)]`` in the order given; an Azure error of one entry is
+    kept as its ``error`` and never stops the others.
+    """
+    def guarded(entry):
+        try:
+            return entry, function(entry), None
+        except AzureOperationError as error:
+            return entry, None, error
+
+    if not entries:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(max_parallel, len(entries)))) as pool:
+        return list(pool.map(guarded, entries))

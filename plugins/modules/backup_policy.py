@@ -1,0 +1,375 @@
+#!/usr/bin/python
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: backup_policy
+short_description: Create, update or delete an Azure VM backup policy
+version_added: 1.0.0
+description:
+  - Manages an Azure VM (C(AzureIaasVM)) backup policy of a Recovery Services vault, standard (Azure's V1,
+    daily or weekly backups) or enhanced (Azure's V2, also hourly backups).
+  - Only the options you set are managed. O(schedule), O(retention) and O(tiering) each describe their whole
+    part of the policy when set; within a schedule of the same frequency, unset fields keep their values.
+  - Idempotent against what Azure returns; times are compared as C(HH:MM) and defaults Azure fills in
+    never show as changes.
+  - Combinations Azure rejects are refused before any write, naming the option and the allowed values.
+  - Changing a policy that protects items makes Azure update every item; the module waits for that
+    operation (see O(wait)).
+  - Azure refuses to delete a policy that still protects items; the module reports Azure's reason.
+options:
+  name:
+    description: Policy name.
+    type: str
+    required: true
+  vault_name:
+    description: Name of the Recovery Services vault.
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the vault.
+    type: str
+    required: true
+  state:
+    description: Whether the policy should exist.
+    type: str
+    default: present
+    choices: [present, absent]
+  policy_type:
+    description:
+      - V(standard) (Azure V1) runs daily or weekly; V(enhanced) (Azure V2) also runs hourly and keeps instant
+        restore snapshots up to 30 days. A new policy is V(standard) unless set.
+      - The type of an existing policy cannot change.
+    type: str
+    choices: [standard, enhanced]
+  time_zone:
+    description: Time zone of the schedule times, as Azure names it (for example V(UTC), V(W. Europe Standard Time)). New policies use V(UTC).
+    type: str
+  instant_restore_days:
+    description:
+      - Days the instant-restore snapshots are kept. Standard policies allow 1-5 (a weekly standard policy
+        always keeps 5), enhanced policies 1-30. New policies use 2 (5 for weekly standard policies).
+    type: int
+  schedule:
+    description: When backups run. A new policy runs daily at 00:00.
+    type: dict
+    suboptions:
+      frequency:
+        description: How often backups run. V(Hourly) needs O(policy_type=enhanced).
+        type: str
+        choices: [Daily, Weekly, Hourly]
+      time:
+        description: Time of day (C(HH:MM), on the hour or half hour) of daily and weekly backups.
+        type: str
+      days:
+        description: Days of weekly backups.
+        type: list
+        elements: str
+        choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
+      hourly_interval:
+        description: Hours between hourly backups.
+        type: int
+        choices: [4, 6, 8, 12]
+      window_start:
+        description: Start (C(HH:MM)) of the daily window hourly backups run in. Default 08:00.
+        type: str
+      window_duration:
+        description: Length in hours of that window, a multiple of O(schedule.hourly_interval) up to 24. Default 12.
+        type: int
+  retention:
+    description:
+      - How long recovery points are kept. Replaces the whole retention when set; a rule left out is removed.
+      - Daily and hourly schedules need O(retention.daily); weekly schedules need O(retention.weekly) and allow no daily rule.
+    type: dict
+    suboptions:
+      daily:
+        description: Days daily points are kept (7-9999).
+        type: int
+      weekly:
+        description: Weekly points.
+        type: dict
+        suboptions:
+          count:
+            description: Weeks to keep them (1-5163).
+            type: int
+            required: true
+          days:
+            description: Days of the week whose point is kept. With a weekly schedule, among the scheduled days.
+            type: list
+            elements: str
+            choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
+      monthly:
+        description: Monthly points, by week and day of the month or by O(retention.monthly.days_of_month).
+        type: dict
+        suboptions:
+          count:
+            description: Months to keep them (1-1188).
+            type: int
+            required: true
+          weeks:
+            description: Weeks of the month.
+            type: list
+            elements: str
+            choices: [First, Second, Third, Fourth, Last]
+          days:
+            description: Days of the week.
+            type: list
+            elements: str
+            choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
+          days_of_month:
+            description: Dates (1-28) or C(Last), in place of weeks and days. Needs a daily schedule.
+            type: list
+            elements: str
+      yearly:
+        description: Yearly points.
+        type: dict
+        suboptions:
+          count:
+            description: Years to keep them (1-99).
+            type: int
+            required: true
+          months:
+            description: Months whose point is kept.
+            type: list
+            elements: str
+            choices: [January, February, March, April, May, June, July, August, September, October, November, December]
+          weeks:
+            description: Weeks of the month.
+            type: list
+            elements: str
+            choices: [First, Second, Third, Fourth, Last]
+          days:
+            description: Days of the week.
+            type: list
+            elements: str
+            choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
+          days_of_month:
+            description: Dates (1-28) or C(Last), in place of weeks and days. Needs a daily schedule.
+            type: list
+            elements: str
+  tiering:
+    description: Moving recovery points to the archive tier.
+    type: dict
+    suboptions:
+      mode:
+        description: V(TierAfter) moves points after O(tiering.duration); V(TierRecommended) lets Azure pick them.
+        type: str
+        required: true
+        choices: [TierRecommended, TierAfter, DoNotTier]
+      duration:
+        description: With V(TierAfter), how long after creation.
+        type: int
+      duration_type:
+        description: Unit of O(tiering.duration).
+        type: str
+        choices: [Days, Weeks, Months, Years]
+extends_documentation_fragment:
+  - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
+  - azure_backup.recovery_services.azure.WAIT
+author:
+  - Azure Backup collection maintainers (@azure-backup)
+"""
+
+EXAMPLES = r"""
+- name: Nightly backups kept 30 days, Sunday points 12 weeks, first-Sunday points a year
+  azure_backup.recovery_services.backup_policy:
+    name: vm-nightly
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    schedule: {frequency: Daily, time: "22:30"}
+    instant_restore_days: 3
+    time_zone: W. Europe Standard Time
+    retention:
+      daily: 30
+      weekly: {count: 12, days: [Sunday]}
+      monthly: {count: 12, weeks: [First], days: [Sunday]}
+
+- name: Enhanced policy, every 4 hours from 08:00 for 12 hours
+  azure_backup.recovery_services.backup_policy:
+    name: vm-hourly
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    policy_type: enhanced
+    schedule: {frequency: Hourly, hourly_interval: 4, window_start: "08:00", window_duration: 12}
+    retention: {daily: 14}
+    instant_restore_days: 7
+
+- name: Delete a policy that protects nothing
+  azure_backup.recovery_services.backup_policy:
+    name: vm-old
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    state: absent
+"""
+
+RETURN = r"""
+policy:
+  description:
+    - The policy's managed settings in the module's own terms (times as C(HH:MM)), with its C(id),
+      C(name) and C(protected_items_count). In check mode, the planned settings.
+  returned: state=present
+  type: dict
+  sample:
+    name: vm-nightly
+    policy_type: standard
+    time_zone: UTC
+    instant_restore_days: 2
+    schedule: {frequency: Daily, time: "22:30"}
+    retention: {daily: 30}
+    tiering: {mode: DoNotTier}
+    protected_items_count: 0
+changes:
+  description: Dotted paths of the managed settings that differ (or would differ in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [schedule.time, retention.weekly]
+action:
+  description: What the task did, or would do in check mode.
+  returned: always
+  type: str
+  sample: update
+"""
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import IAAS_VM, get_policy
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._policy import (
+    DURATION_TYPES, FREQUENCIES, HOURLY_INTERVALS, MONTHS, TIERING_MODES, WEEKDAYS, WEEKS,
+    desired_view, option_errors, policy_errors, policy_properties, policy_view,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
+
+
+def days_option(required=False):
+    return dict(type="list", elements="str", choices=WEEKDAYS, required=required)
+
+
+def long_term_options(with_months=False):
+    options = dict(count=dict(type="int", required=True), weeks=dict(type="list", elements="str", choices=WEEKS),
+                   days=days_option(), days_of_month=dict(type="list", elements="str"))
+    if with_months:
+        options["months"] = dict(type="list", elements="str", choices=MONTHS)
+    return options
+
+
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    vault_name=dict(type="str", required=True),
+    resource_group=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    policy_type=dict(type="str", choices=["standard", "enhanced"]),
+    time_zone=dict(type="str"),
+    instant_restore_days=dict(type="int"),
+    schedule=dict(type="dict", options=dict(
+        frequency=dict(type="str", choices=FREQUENCIES),
+        time=dict(type="str"),
+        days=days_option(),
+        hourly_interval=dict(type="int", choices=HOURLY_INTERVALS),
+        window_start=dict(type="str"),
+        window_duration=dict(type="int"),
+    )),
+    retention=dict(type="dict", options=dict(
+        daily=dict(type="int"),
+        weekly=dict(type="dict", options=dict(count=dict(type="int", required=True), days=days_option())),
+        monthly=dict(type="dict", options=long_term_options()),
+        yearly=dict(type="dict", options=long_term_options(with_months=True)),
+    )),
+    tiering=dict(type="dict", options=dict(
+        mode=dict(type="str", required=True, choices=TIERING_MODES),
+        duration=dict(type="int"),
+        duration_type=dict(type="str", choices=DURATION_TYPES),
+    )),
+)
+
+
+class Policy(Resource):
+    """An AzureIaasVM backup policy, read and written through the backup SDK."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.session = module.session
+        self.azure_policy = None
+
+    @property
+    def label(self):
+        return f"backup policy {self.params['name']} of vault {self.params['vault_name']}"
+
+    @property
+    def policies(self):
+        return self.session.client("backup").protection_policies
+
+    def read(self):
+        self.azure_policy = get_policy(self.session, self.params["vault_name"], self.params["resource_group"], self.params["name"])
+        if self.azure_policy is None:
+            return None
+        management_type = (self.azure_policy.get("properties") or {}).get("backupManagementType")
+        if management_type != IAAS_VM:
+            self.module.fail_json(msg=f"{self.label} is an {management_type} policy; this module manages {IAAS_VM} (Azure VM) policies only")
+        return policy_view(self.azure_policy)
+
+    def desired(self, current):
+        if current and self.params["policy_type"] and self.params["policy_type"] != current["policy_type"]:
+            self.module.fail_json(msg=f"{self.label} is a {current['policy_type']} policy; the type of a policy cannot change "
+                                      f"(create a new {self.params['policy_type']} policy and move the VMs to it)")
+        desired = desired_view(current, self.params)
+        errors = policy_errors(desired)
+        if errors:
+            self.module.fail_json(msg=f"{self.label} would be refused by Azure: " + "; ".join(errors), errors=errors)
+        return desired
+
+    def create(self, desired):
+        self.write(desired)
+
+    def update(self, current, desired):
+        self.write(desired)
+
+    def write(self, desired):
+        """PUT the whole policy; Azure answers 200, or 202 while it updates the items the policy protects."""
+        operation = f"write {self.label}"
+        response = self.session.call_with_headers(operation, self.policies.create_or_update, self.params["vault_name"],
+                                                  self.params["resource_group"], self.params["name"], {"properties": policy_properties(desired)})
+        if response.status_code == 202:
+            if self.params["wait"]:
+                self.session.wait_for_operation(operation, response, self.params["wait_timeout"])
+                self.azure_policy = get_policy(self.session, self.params["vault_name"], self.params["resource_group"], self.params["name"])
+        elif response.content:
+            self.azure_policy = response.json()
+
+    def delete(self, current):
+        poller = self.session.call(f"delete {self.label}", self.policies.begin_delete,
+                                   self.params["vault_name"], self.params["resource_group"], self.params["name"])
+        if self.params["wait"]:
+            self.session.call(f"delete {self.label} (waiting)", poller.result, timeout=self.params["wait_timeout"])
+
+
+def returned_policy(policy, planned_view):
+    """The module's view of the policy Azure holds (or of the planned one), with id, name and item count."""
+    if not policy:
+        return planned_view
+    properties = policy.get("properties") or {}
+    return dict(policy_view(policy), id=policy.get("id"), name=policy.get("name"), protected_items_count=properties.get("protectedItemsCount"))
+
+
+def main():
+    module = AzureBackupModule(argument_spec=ARGUMENT_SPEC, clients=("backup",), wait_options=True, supports_check_mode=True)
+    errors = option_errors(module.params) if module.params["state"] == "present" else []
+    if errors:
+        module.fail_json(msg=f"backup policy {module.params['name']}: " + "; ".join(errors), errors=errors)
+
+    def run():
+        policy = Policy(module)
+        result = reconcile(module, policy, module.params["state"])
+        if module.params["state"] == "present":
+            planned = dict(result["diff"]["after"], name=module.params["name"])
+            result["policy"] = planned if module.check_mode else returned_policy(policy.azure_policy, planned)
+        return result
+
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
