@@ -2,13 +2,16 @@
 
 GET / PUT / PATCH all answer 200 with the resource. The resource is a view of the vault's
 ``properties.securitySettings.softDeleteSettings``: reading derives it from the vault and writing
-updates the vault, so the two never disagree (contract §2.3).
+updates the vault, so the two never disagree (contract §2.3). Turning soft delete or enhanced
+security off, or shortening the retention, is a critical operation a resource guard protects
+(resource_guard_proxies.py).
 """
 
 from armemu.core.errors import bad_request
 from armemu.core.http import json_response
 from armemu.core.routing import route
 from armemu.resources._vault_support import VAULT, require_vault
+from armemu.resources.resource_guard_proxies import require_authorization, weakened_security_operations
 from armemu.resources.vaults import patched_vault
 
 CONFIG = VAULT + "/backupconfig/vaultconfig"
@@ -43,6 +46,8 @@ def _write(req):
     soft_delete = {FIELD_TO_VAULT[key]: value for key, value in requested.items() if key in FIELD_TO_VAULT}
     patch = {"properties": {"securitySettings": {"softDeleteSettings": soft_delete}}}
     updated = patched_vault(vault, patch, req.emu.tenant, req.principal)
+    for operation in weakened_security_operations(vault["properties"], updated["properties"]):
+        require_authorization(req, vault["id"], operation, requested.get("resourceGuardOperationRequests"))
     req.emu.store.put(vault["id"], updated)
     return json_response(200, vault_config(updated))
 

@@ -33,6 +33,7 @@ from armemu.core.routing import route
 from armemu.resources._vault_support import (VAULT, VAULT_TYPE, backup_resources, request_vault_id, require_vault,
                                              storage_locked, vault_id)
 from armemu.resources.backup_policies import seed_default_policies
+from armemu.resources.resource_guard_proxies import require_authorization, weakened_security_operations
 
 ESTATE_SECTIONS = ("vaults",)
 ESTATE_PRIORITY = 30
@@ -49,6 +50,7 @@ ALLOWED = {
     ("securitySettings", "softDeleteSettings", "enhancedSecurityState"): ("Enabled", "Disabled", "AlwaysON"),
     ("securitySettings", "immutabilitySettings", "state"): ("Disabled", "Unlocked", "Locked"),
     ("publicNetworkAccess",): ("Enabled", "Disabled"),
+    ("restoreSettings", "crossSubscriptionRestoreSettings", "crossSubscriptionRestoreState"): ("Enabled", "Disabled", "PermanentlyDisabled"),
 }
 IDENTITY_TYPES = ("None", "SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned")
 
@@ -107,13 +109,21 @@ def _check_values(properties):
 
 
 def _check_transitions(old, new):
-    """Changes Azure refuses: leaving AlwaysON soft delete or Locked immutability, CRR on a non-GRS vault."""
-    soft_delete = ("securitySettings", "softDeleteSettings", "softDeleteState")
-    if _lookup(old, soft_delete) == "AlwaysON" and _lookup(new, soft_delete) != "AlwaysON":
-        raise bad_request("Soft delete is set to AlwaysON and cannot be changed: the setting is irreversible.")
+    """Changes Azure refuses: leaving AlwaysON soft delete / enhanced security, Locked immutability or
+    permanently disabled cross-subscription restore; CRR on a non-GRS vault."""
+    for setting in ("softDeleteState", "enhancedSecurityState"):
+        path = ("securitySettings", "softDeleteSettings", setting)
+        if _lookup(old, path) == "AlwaysON" and _lookup(new, path) != "AlwaysON":
+            # Code and message as Azure answers them (seen in azure-cli issue #32383 and Terraform runs).
+            raise ArmError(400, "BMSUserErrorDisablingSoftDeleteStateNotAllowed",
+                           "Disabling soft delete or enhanced security state is not allowed for this vault. "
+                           "Please contact Microsoft Support if this is not expected.")
     immutability = ("securitySettings", "immutabilitySettings", "state")
     if _lookup(old, immutability) == "Locked" and _lookup(new, immutability) != "Locked":
         raise bad_request("Immutability is Locked for this vault and cannot be changed: the setting is irreversible.")
+    restore = ("restoreSettings", "crossSubscriptionRestoreSettings", "crossSubscriptionRestoreState")
+    if _lookup(old, restore) == "PermanentlyDisabled" and _lookup(new, restore) != "PermanentlyDisabled":
+        raise bad_request("Cross subscription restore is permanently disabled for this vault and cannot be enabled again.")
     if _lookup(new, ("redundancySettings", "crossRegionRestore")) == "Enabled" and \
             _lookup(new, ("redundancySettings", "standardTierStorageRedundancy")) != "GeoRedundant":
         raise bad_request("Cross Region Restore can be enabled only for vaults with GeoRedundant storage.")
@@ -225,6 +235,12 @@ def _polling_urls(req, operation):
             req.url_for(f"{base}/operationResults/{operation.id}", query))
 
 
+def authorize_security_changes(req, old_properties, new_properties, request_properties):
+    """Multi-user authorization: weakening soft delete or immutability needs the resource guard's consent."""
+    for operation in weakened_security_operations(old_properties, new_properties):
+        require_authorization(req, request_vault_id(req), operation, (request_properties or {}).get("resourceGuardOperationRequests"))
+
+
 @route("PUT", VAULT)
 def put_vault(req):
     subscription_id, group, name = req.params["subscriptionId"], req.params["resourceGroupName"], req.params["vaultName"]
@@ -236,6 +252,7 @@ def put_vault(req):
     vault = new_vault_body((subscription_id, group, name), request, req.emu.tenant, req.principal, current)
     if current:
         check_redundancy_change(req.emu.store, vault["id"], current["properties"], vault["properties"])
+        authorize_security_changes(req, current["properties"], vault["properties"], request.get("properties"))
         req.emu.store.put(vault["id"], vault)
         return json_response(200, vault)
     create_vault(req.emu.store, vault)
@@ -248,6 +265,7 @@ def patch_vault(req):
     patch = req.json()
     updated = patched_vault(current, patch, req.emu.tenant, req.principal)
     check_redundancy_change(req.emu.store, current["id"], current["properties"], updated["properties"])
+    authorize_security_changes(req, current["properties"], updated["properties"], patch.get("properties"))
     if not ASYNC_PATCH_PROPERTIES & set((patch.get("properties") or {})):
         req.emu.store.put(current["id"], updated)
         return json_response(200, updated)
