@@ -36,7 +36,8 @@ class Emulator:
         self.throttle = Throttle(self.settings)
         self.modules = [control, *resources.load_all()]  # importing a module registers its routes
         self._address = (host, port)
-        self._temp_dir = None if state_dir else tempfile.TemporaryDirectory(prefix="armemu-")
+        # Lives as long as the emulator, removed by stop(): a with-block cannot span start() and stop().
+        self._temp_dir = None if state_dir else tempfile.TemporaryDirectory(prefix="armemu-")  # pylint: disable=consider-using-with
         self.state_dir = state_dir or self._temp_dir.name
         self.ca_file, self._cert_file, self._key_file = ensure_certificates(self.state_dir)
         self._httpd = None

@@ -5,8 +5,9 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup import RecoveryServicesBackupClient
 
-from armemu.server import Emulator
 from helpers import CLIENT_ID, DEMO, FAST, SECRET, SUBSCRIPTION, Raw
+
+from armemu.server import Emulator
 
 
 @pytest.fixture(scope="session")
@@ -49,4 +50,3 @@ def backup_client(emu, credential):
 @pytest.fixture
 def raw(emu, credential):
     return Raw(emu, credential)
-

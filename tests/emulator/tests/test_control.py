@@ -5,9 +5,10 @@ import time
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
+from helpers import GROUP, MINIMAL, SUBSCRIPTION, vault_path
+
 from armemu.core.http import json_response
 from armemu.core.routing import route
-from helpers import GROUP, MINIMAL, SUBSCRIPTION, vault_path
 
 
 @route("POST", "/subscriptions/{subscriptionId}/providers/Microsoft.Test/locations/{location}/probe", write=False)
@@ -41,7 +42,7 @@ def test_429_fault_is_retried_after_retry_after_and_logged(rs_client, raw):
     added = raw.control("POST", "faults", {"faults": [{"method": "GET", "path_regex": "/vaults$", "status": 429, "retry_after": 1, "times": 1}]})
     assert added.status_code == 200
     started = time.monotonic()
-    assert list(rs_client.vaults.list_by_resource_group(GROUP)) == []
+    assert not list(rs_client.vaults.list_by_resource_group(GROUP))
     assert time.monotonic() - started >= 0.9
     entries = raw.requests_since()["requests"]
     assert [entry["status"] for entry in entries] == [429, 200]
@@ -67,7 +68,7 @@ def test_500_fault_with_custom_code_reaches_the_sdk(rs_client, raw):
 
 def test_dropped_connection_is_retried(rs_client, raw):
     raw.control("POST", "faults", {"faults": [{"method": "GET", "path_regex": "/vaults$", "drop": True, "times": 1}]})
-    assert list(rs_client.vaults.list_by_resource_group(GROUP)) == []
+    assert not list(rs_client.vaults.list_by_resource_group(GROUP))
     entries = raw.requests_since()["requests"]
     assert [entry["dropped"] for entry in entries] == [True, False]
 

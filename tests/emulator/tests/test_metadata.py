@@ -47,6 +47,6 @@ def test_a_client_configured_only_from_metadata_works(raw):
                                         connection_verify=raw.emu.ca_file)
     client = RecoveryServicesClient(credential, SUBSCRIPTION, base_url=cloud["resourceManager"], credential_scopes=[scope],
                                     connection_verify=raw.emu.ca_file)
-    assert list(client.vaults.list_by_subscription_id()) == []
+    assert not list(client.vaults.list_by_subscription_id())
     kinds = [entry["kind"] for entry in raw.requests_since()["requests"]]
     assert kinds[-1] == "arm" and "aad" in kinds

@@ -42,9 +42,8 @@ def test_create_returns_the_vault_with_azure_defaults(rs_client, raw):
 def test_put_on_existing_vault_answers_200_and_keeps_identity(rs_client, raw):
     first = create(rs_client, "rsv-update")
     raw.control("POST", "requests/reset")
-    again = rs_client.vaults.begin_create_or_update(GROUP, "rsv-update", Vault(location="westeurope", sku=Sku(name="RS0"),
-                                                                                 identity=IdentityData(type="SystemAssigned"),
-                                                                                 tags={"team": "backup"})).result()
+    request = Vault(location="westeurope", sku=Sku(name="RS0"), identity=IdentityData(type="SystemAssigned"), tags={"team": "backup"})
+    again = rs_client.vaults.begin_create_or_update(GROUP, "rsv-update", request).result()
     assert again.tags == {"team": "backup"}
     assert again.identity.principal_id == first.identity.principal_id
     assert [entry["status"] for entry in raw.requests_since()["requests"]] == [200]

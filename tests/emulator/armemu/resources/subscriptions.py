@@ -53,4 +53,3 @@ def list_tenants(req):
     tenant = req.emu.tenant
     return json_response(200, {"value": [{"id": f"/tenants/{tenant}", "tenantId": tenant, "tenantCategory": "Home",
                                           "displayName": "armemu", "defaultDomain": "armemu.onmicrosoft.com"}]})
-
