@@ -131,3 +131,11 @@ def test_estate_vaults_section(raw, rs_client):
     assert rs_client.vaults.get(GROUP, "rsv-seeded").location == "westeurope"
     with pytest.raises(ResourceNotFoundError):
         rs_client.vaults.get(GROUP, "rsv-other")
+
+
+def test_unknown_paths_and_methods(raw):
+    unknown = raw.arm("GET", f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Nothing/things")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "InvalidResourceType"
+    wrong_method = raw.arm("POST", vault_path("rsv-post"))
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"] == "MethodNotAllowed"
+    assert raw.requests_since()["counts"] == {"GET": 1, "POST": 1}

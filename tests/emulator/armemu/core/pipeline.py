@@ -63,10 +63,10 @@ def _run_handler(req):
 
 
 def _no_route(req):
-    other_methods = routing.path_exists(req.segments)
-    detail = "this path exists for other methods" if other_methods else "no resource type here is emulated"
-    return ArmError(404, "InvalidResourceType" if not other_methods else "MethodNotAllowed",
-                    f"The emulator has no route for {req.method} {req.path} ({detail}).")
+    """404 for a path nothing emulates, 405 for a known path with another method."""
+    if routing.path_exists(req.segments):
+        return ArmError(405, "MethodNotAllowed", f"The emulator serves {req.path} but not with {req.method}.")
+    return ArmError(404, "InvalidResourceType", f"The emulator has no route for {req.method} {req.path}.")
 
 
 def _check_arm_request(emu, req):
