@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import (
     AzureOperationError,
@@ -34,6 +35,30 @@ PROTECTABLE_VMS_FILTER = "backupManagementType eq 'AzureIaasVM' and workloadType
 IAAS_VM = "AzureIaasVM"
 JOB_RUNNING_STATUSES = ("inprogress", "cancelling")
 JOB_POLL_SECONDS = 2
+FILTER_DATE_FORMAT = "%Y-%m-%d %I:%M:%S %p"  # Azure Backup's 'yyyy-MM-dd hh:mm:ss tt'
+
+
+def parse_time(value):
+    """A UTC datetime from ISO-8601 text ("2026-01-01", "2026-01-01 10:00", "...T22:48:25.4353958Z").
+
+    Times without a zone are UTC. Raises ValueError naming the value.
+    """
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError as error:
+        raise ValueError(f"'{value}' is not a date or time: use YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or ISO-8601") from error
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def filter_date(moment):
+    """A datetime as Azure Backup's list filters want it, e.g. '2026-01-01 10:30:00 PM' (UTC)."""
+    return moment.astimezone(timezone.utc).strftime(FILTER_DATE_FORMAT)
+
+
+def odata_filter(terms):
+    """"a eq 'x' and b eq 'y'" from {a: x, b: y}, skipping unset terms (None when nothing is set)."""
+    text = " and ".join(f"{key} eq '{value}'" for key, value in terms.items() if value is not None)
+    return text or None
 
 
 def container_name(vm_resource_group, vm_name):
@@ -52,6 +77,27 @@ def vm_resource_id(subscription_id, resource_group, name):
 
 def vault_resource_id(subscription_id, resource_group, name):
     return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.RecoveryServices/vaults/{name}"
+
+
+def resolve_vm_ref(entry, subscription_id):
+    """A VM given as ``{id}`` or ``{name, resource_group}`` -> id, name, resource group, subscription, key.
+
+    ``key`` is the lower-cased id: protected and protectable items are matched to VMs by it.
+    Raises ValueError naming what is missing.
+    """
+    if entry.get("id"):
+        parsed = parse_resource_id(entry["id"])
+        if not parsed.get("virtualmachines") or not parsed.get("resourcegroups") or not parsed.get("subscriptions"):
+            raise ValueError(f"'{entry['id']}' is not a virtual machine id "
+                             "(/subscriptions/.../resourceGroups/.../providers/Microsoft.Compute/virtualMachines/NAME)")
+        name, resource_group, subscription = parsed["virtualmachines"], parsed["resourcegroups"], parsed["subscriptions"]
+    elif entry.get("name") and entry.get("resource_group"):
+        name, resource_group, subscription = entry["name"], entry["resource_group"], subscription_id
+    else:
+        raise ValueError(f"a VM needs id, or name and resource_group: got {entry}")
+    vm_id = vm_resource_id(subscription, resource_group, name)
+    return {"id": vm_id, "name": name, "resource_group": resource_group, "subscription_id": subscription,
+            "key": vm_id.lower(), "label": f"{resource_group}/{name}"}
 
 
 def normalise_location(location):
@@ -83,6 +129,12 @@ def list_all(session, operation, list_function, *args, **kwargs):
 
 def backup_client(session):
     return session.client("backup")
+
+
+def read_vault(session, resource_group, name):
+    """The vault's id and location (one GET); AzureOperationError when it does not exist."""
+    vault = as_mapping(session.call(f"read vault {name}", session.client("recoveryservices").vaults.get, resource_group, name))
+    return {"id": vault["id"], "name": vault["name"], "location": normalise_location(vault.get("location"))}
 
 
 def list_policies(session, vault, resource_group, backup_management_type=None):

@@ -1,0 +1,142 @@
+#!/usr/bin/python
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: protected_item_info
+short_description: List the Azure VMs a Recovery Services vault protects
+version_added: 1.0.0
+description:
+  - Lists the vault's protected Azure VMs in one listing (all pages), vault-wide or for given VMs, optionally
+    only those in given protection states or with a given policy.
+  - Soft-deleted items are listed too (C(is_scheduled_for_deferred_delete)).
+options:
+  vault_name:
+    description: Name of the Recovery Services vault.
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the vault.
+    type: str
+    required: true
+  vms:
+    description: Only these VMs, each by O(vms[].id) or by O(vms[].name) and O(vms[].resource_group).
+    type: list
+    elements: dict
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM.
+        type: str
+  protection_state:
+    description: Only items in these protection states.
+    type: list
+    elements: str
+    choices: [IRPending, Protected, ProtectionError, ProtectionStopped, ProtectionPaused, BackupsSuspended]
+  policy:
+    description: Only items protected with this policy (name, case-insensitive).
+    type: str
+  soft_deleted:
+    description: V(true) lists only soft-deleted items, V(false) only the others. Unset lists both.
+    type: bool
+extends_documentation_fragment:
+  - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
+author:
+  - Azure Backup collection maintainers (@azure-backup)
+"""
+
+EXAMPLES = r"""
+- name: Every VM the vault protects with a given policy
+  azure_backup.recovery_services.protected_item_info:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    policy: vm-nightly
+  register: nightly
+
+- name: Is this VM protected?
+  azure_backup.recovery_services.protected_item_info:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    vms: [{name: web-01, resource_group: rg-app}]
+  register: web01
+"""
+
+RETURN = r"""
+items:
+  description: The protected items as Azure returns them, keys in snake_case.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: VM;iaasvmcontainerv2;rg-app;web-01
+      properties:
+        friendly_name: web-01
+        source_resource_id: /subscriptions/0000/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/web-01
+        policy_name: vm-nightly
+        protection_state: Protected
+        is_scheduled_for_deferred_delete: false
+not_protected:
+  description: Ids of the VMs given in O(vms) that the vault does not protect.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import item_vm_id, list_protected_vms, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
+
+
+def item_matches(item, params):
+    """Whether a protected item passes the state, policy and soft-delete filters."""
+    if params["protection_state"] and item_state(item) not in params["protection_state"]:
+        return False
+    if params["policy"] and (item_policy_name(item) or "").lower() != params["policy"].lower():
+        return False
+    return params["soft_deleted"] is None or is_soft_deleted(item) == params["soft_deleted"]
+
+
+def main():
+    module = AzureBackupModule(
+        argument_spec=dict(
+            vault_name=dict(type="str", required=True),
+            resource_group=dict(type="str", required=True),
+            vms=dict(type="list", elements="dict", options=dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))),
+            protection_state=dict(type="list", elements="str",
+                                  choices=["IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended"]),
+            policy=dict(type="str"),
+            soft_deleted=dict(type="bool"),
+        ),
+        clients=("backup",),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        vm_refs = [resolve_vm_ref(entry, module.session.subscription_id) for entry in params["vms"] or []]
+    except ValueError as error:
+        module.fail_json(msg=f"vms: {error}")
+
+    def run():
+        items = list_protected_vms(module.session, params["vault_name"], params["resource_group"])
+        not_protected = []
+        if vm_refs:
+            by_vm = {item_vm_id(item): item for item in items}
+            not_protected = [ref["id"] for ref in vm_refs if ref["key"] not in by_vm]
+            items = [by_vm[ref["key"]] for ref in vm_refs if ref["key"] in by_vm]
+        items = [item for item in items if item_matches(item, params)]
+        return {"changed": False, "items": [snake_keys(item) for item in items], "not_protected": not_protected}
+
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,497 @@
+#!/usr/bin/python
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vm_protection
+short_description: Protect Azure VMs with a backup policy, stop or remove their protection, back them up now
+version_added: 1.0.0
+description:
+  - Puts one or many Azure VMs under backup protection in one Recovery Services vault, moves them to
+    another policy, resumes, stops or removes protection, undeletes soft-deleted items, and triggers
+    on-demand backups.
+  - Built for many VMs in one task. It lists the vault's protected VMs once and its policies once; an
+    idempotent run sends no write and the same few reads whatever the number of VMs. Only VMs that are not
+    protected yet are read (and checked) one by one. Container discovery runs at most once, only when a VM
+    to protect is not yet among the vault's protectable VMs. Writes start together, at most O(max_parallel)
+    at a time, and are then awaited together.
+  - Before protecting a new VM, cheap pre-checks run (O(precheck)) - the VM exists, is in the vault's region,
+    and is not protected by another vault. A VM failing them is skipped with the reason while the others go on,
+    unless O(all_or_nothing) is set. M(azure_backup.recovery_services.vm_backup_precheck) runs every pre-check.
+  - The task fails when any VM failed, after the other VMs were handled; RV(vms) says what happened to each.
+  - VMs may live in other resource groups than the vault, but in the vault's subscription and region.
+options:
+  vault_name:
+    description: Name of the Recovery Services vault.
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the vault.
+    type: str
+    required: true
+  vms:
+    description: The VMs, each by O(vms[].id) or by O(vms[].name) and O(vms[].resource_group). Mutually exclusive with O(vm).
+    type: list
+    elements: dict
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM.
+        type: str
+      policy:
+        description: Policy for this VM, in place of O(policy).
+        type: str
+  vm:
+    description: One VM, as an entry of O(vms).
+    type: dict
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM.
+        type: str
+      policy:
+        description: Policy for this VM, in place of O(policy).
+        type: str
+  policy:
+    description:
+      - Name of the vault's Azure VM (C(AzureIaasVM)) backup policy to protect the VMs with.
+      - Needed to protect, resume or undelete-and-protect a VM; a protected VM moves to it when it differs.
+        Left unset, protected VMs keep their policy.
+    type: str
+  state:
+    description:
+      - V(present) protects the VMs (resuming stopped ones, undeleting soft-deleted ones first).
+      - V(stopped) stops protection and keeps the backup data (see O(retain)); a soft-deleted item is undeleted to keep its data.
+      - V(absent) stops protection and deletes the backup data; it needs O(delete_backup_data=true).
+    type: str
+    default: present
+    choices: [present, stopped, absent]
+  retain:
+    description:
+      - With O(state=stopped), V(forever) keeps the recovery points until you delete them (Azure's C(ProtectionStopped));
+        V(as_per_policy) keeps them as long as the policy says (C(BackupsSuspended)).
+    type: str
+    default: forever
+    choices: [forever, as_per_policy]
+  delete_backup_data:
+    description: Confirms that O(state=absent) deletes the VMs' backup data. Without it, O(state=absent) is refused before any write.
+    type: bool
+    default: false
+  backup_now:
+    description: Trigger an on-demand backup of each VM once it is protected (with O(state=present)).
+    type: bool
+    default: false
+  backup_retention_days:
+    description: Days the on-demand recovery point is kept (1-36135, up to 99 years). Default 30. Mutually exclusive with O(backup_expiry).
+    type: int
+  backup_expiry:
+    description: Date (C(YYYY-MM-DD), UTC) until which the on-demand recovery point is kept, from tomorrow to 99 years ahead.
+    type: str
+  wait_for_backup_job:
+    description: Wait until each on-demand backup job finishes and return its status.
+    type: bool
+    default: false
+  precheck:
+    description: Run the cheap pre-checks on VMs that are not protected yet (one VM read and one backup-status query each).
+    type: bool
+    default: true
+  all_or_nothing:
+    description: When any VM fails its pre-checks or planning, fail the task before any write instead of skipping that VM.
+    type: bool
+    default: false
+  max_parallel:
+    description: How many VMs are written (and awaited) at once.
+    type: int
+    default: 10
+extends_documentation_fragment:
+  - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
+  - azure_backup.recovery_services.azure.WAIT
+author:
+  - Azure Backup collection maintainers (@azure-backup)
+"""
+
+EXAMPLES = r"""
+- name: Protect the web tier with the nightly policy, the database with the hourly one
+  azure_backup.recovery_services.vm_protection:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    policy: vm-nightly
+    vms:
+      - {name: web-01, resource_group: rg-app}
+      - {name: web-02, resource_group: rg-app}
+      - {name: db-01, resource_group: rg-db, policy: vm-hourly}
+
+- name: Protect one VM and back it up now, keeping that point 90 days
+  azure_backup.recovery_services.vm_protection:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    policy: vm-nightly
+    vm: {id: /subscriptions/0000/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/web-03}
+    backup_now: true
+    backup_retention_days: 90
+    wait_for_backup_job: true
+
+- name: Stop protecting a VM, keeping its recovery points as long as the policy says
+  azure_backup.recovery_services.vm_protection:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    vm: {name: web-02, resource_group: rg-app}
+    state: stopped
+    retain: as_per_policy
+
+- name: Remove protection and delete the backup data
+  azure_backup.recovery_services.vm_protection:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    vm: {name: old-01, resource_group: rg-app}
+    state: absent
+    delete_backup_data: true
+"""
+
+RETURN = r"""
+vms:
+  description: One result per VM, in the order given. In check mode, the plan.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id of the VM.
+      type: str
+    name:
+      description: Name of the VM.
+      type: str
+    resource_group:
+      description: Resource group of the VM.
+      type: str
+    action:
+      description: V(protect), V(change_policy), V(resume), V(undelete_and_protect), V(undelete), V(stop), V(delete) or V(none).
+      type: str
+    changed:
+      description: Whether a write was sent for this VM (or would be, in check mode).
+      type: bool
+    policy:
+      description: The VM's policy after the task.
+      type: str
+    protection_state:
+      description: Azure's protection state after the task (C(NotProtected) when there is no item).
+      type: str
+    job_id:
+      description: The Azure job of the protection change, when Azure reported one.
+      type: str
+    backup_job_id:
+      description: The on-demand backup job.
+      type: str
+    backup_job_status:
+      description: Status of that job, with O(wait_for_backup_job).
+      type: str
+    reason:
+      description: Why the VM needs (or needs no) change.
+      type: str
+    error:
+      description: Why the VM failed (pre-check finding, bad input or Azure error); absent when it did not.
+      type: str
+  sample:
+    - id: /subscriptions/0000/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/web-01
+      name: web-01
+      resource_group: rg-app
+      action: protect
+      changed: true
+      policy: vm-nightly
+      protection_state: IRPending
+      job_id: 6a1c8f8e-0c7e-4b8e-9f0e-2b1f0f3f4a11
+      reason: not protected; protect with policy vm-nightly
+summary:
+  description: Counts over the VMs.
+  returned: always
+  type: dict
+  sample: {total: 3, changed: 1, unchanged: 2, failed: 0, actions: {protect: 1, none: 2}}
+"""
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
+    IAAS_VM, finish_write, index_by_vm_id, item_delete, item_name, item_put, container_name, list_policies,
+    list_protectable_vms, list_protected_vms, names_from_item_id, read_vault, refresh_containers, resolve_vm_ref,
+    run_parallel, trigger_backup, vault_resource_id, wait_for_job,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
+    PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm, protect_body, stop_body, undelete_body,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import CRITICAL, precheck_vm
+
+VM_OPTIONS = dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"), policy=dict(type="str"))
+STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
+
+
+class ProtectionRun:
+    """One vm_protection task: read the vault once, plan per VM, write in parallel, report per VM."""
+
+    def __init__(self, module, targets, expiry):
+        self.module = module
+        self.params = module.params
+        self.session = module.session
+        self.vault = self.params["vault_name"]
+        self.resource_group = self.params["resource_group"]
+        self.vault_id = vault_resource_id(self.session.subscription_id, self.resource_group, self.vault)
+        self.targets = targets
+        self.expiry = expiry
+        self.policies = {}
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def read_policies(self):
+        """The named policies, from ONE listing; bad names and non-VM policies fail the task before any write."""
+        wanted = {target["policy"] for target in self.targets if target["policy"]}
+        if not wanted or self.params["state"] != "present":
+            return
+        listed = {policy["name"].lower(): policy for policy in list_policies(self.session, self.vault, self.resource_group)}
+        vm_policies = sorted(policy["name"] for policy in listed.values() if (policy.get("properties") or {}).get("backupManagementType") == IAAS_VM)
+        for name in sorted(wanted):
+            policy = listed.get(name.lower())
+            if policy is None:
+                self.module.fail_json(msg=f"policy {name} does not exist in vault {self.vault}; its Azure VM policies are: {', '.join(vm_policies)}")
+            management_type = (policy.get("properties") or {}).get("backupManagementType")
+            if management_type != IAAS_VM:
+                self.module.fail_json(msg=f"policy {name} of vault {self.vault} is an {management_type} policy; VMs need an {IAAS_VM} policy: "
+                                          f"{', '.join(vm_policies)}")
+            self.policies[name.lower()] = policy
+
+    def plans(self):
+        """One plan per VM, from ONE listing of the vault's protected VMs."""
+        items = index_by_vm_id(list_protected_vms(self.session, self.vault, self.resource_group))
+        plans = []
+        for target in self.targets:
+            item = items.get(target["ref"]["key"])
+            plan = plan_vm(item, dict(self.params, policy=target["policy"]))
+            plan.update(ref=target["ref"], item=item, policy=target["policy"], names=names_from_item_id(item["id"]) if item else None, jobs={})
+            plans.append(plan)
+        return plans
+
+    def precheck_new(self, plans):
+        """Cheap pre-checks (exists, region, protected elsewhere) for VMs not protected yet."""
+        new = [plan for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]]
+        if not new or not self.params["precheck"]:
+            return
+        vault = read_vault(self.session, self.resource_group, self.vault)
+        self.prepare_clients("backup", "compute")
+        for plan, checked, error in run_parallel(lambda plan: precheck_vm(self.session, plan["ref"], vault, full=False), new, self.params["max_parallel"]):
+            if error:
+                plan["error"] = f"pre-check failed: {error}"
+                continue
+            plan["findings"] = checked["findings"]
+            critical = [entry["reason"] for entry in checked["findings"] if entry["status"] == CRITICAL]
+            if critical:
+                plan["error"] = "; ".join(critical)
+            elif checked["vm"]:
+                plan["ref"] = dict(plan["ref"], id=checked["vm"].get("id") or plan["ref"]["id"], name=checked["vm"].get("name") or plan["ref"]["name"])
+
+    def locate_new(self, plans):
+        """Container and item names of VMs to protect: from ONE protectable-items listing, after at most ONE discovery."""
+        new = [plan for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]]
+        if not new:
+            return
+        protectable = index_by_vm_id(list_protectable_vms(self.session, self.vault, self.resource_group))
+        undiscovered = [plan for plan in new if plan["ref"]["key"] not in protectable]
+        for plan in new:
+            found = protectable.get(plan["ref"]["key"])
+            ref = plan["ref"]
+            plan["names"] = names_from_item_id(found["id"]) if found else (container_name(ref["resource_group"], ref["name"]),
+                                                                           item_name(ref["resource_group"], ref["name"]))
+        if undiscovered:
+            if self.module.check_mode:
+                for plan in undiscovered:
+                    plan["reason"] += " (after container discovery)"
+            else:
+                refresh_containers(self.session, self.vault, self.resource_group, self.params["wait_timeout"])
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def prepare_clients(self, *names):
+        for name in names:
+            self.session.client(name)  # built once, before worker threads share it
+
+    def start_step(self, plan, step):
+        """Send the write of one step; returns Azure's raw response."""
+        vm_id = (plan["item"] and plan["item"]["properties"].get("sourceResourceId")) or plan["ref"]["id"]
+        names = plan["names"]
+        if step == "undelete":
+            return item_put(self.session, self.vault, self.resource_group, names, undelete_body(vm_id))
+        if step == "protect":
+            return item_put(self.session, self.vault, self.resource_group, names, protect_body(vm_id, self.policies[plan["policy"].lower()]["id"]))
+        if step == "stop":
+            policy_id = (plan["item"]["properties"].get("policyId") or "") if plan["item"] else ""
+            return item_put(self.session, self.vault, self.resource_group, names, stop_body(vm_id, STOP_STATES[self.params["retain"]], policy_id))
+        if step == "delete":
+            return item_delete(self.session, self.vault, self.resource_group, names)
+        return trigger_backup(self.session, self.vault, self.resource_group, names, self.expiry)
+
+    def run_step(self, plans, index):
+        """Step ``index`` of every VM that has one: start all writes, then await them all."""
+        active = [plan for plan in plans if len(plan["steps"]) > index and not plan["error"]]
+        started = run_parallel(lambda plan: self.start_step(plan, plan["steps"][index]), active, self.params["max_parallel"])
+        to_await = []
+        for plan, response, error in started:
+            plan["written"] = True
+            if error:
+                plan["error"] = str(error)
+            elif self.params["wait"] or index + 1 < len(plan["steps"]):
+                to_await.append((plan, response))
+        awaited = run_parallel(lambda entry: self.await_step(entry[0], entry[0]["steps"][index], entry[1]), to_await, self.params["max_parallel"])
+        for (plan, dummy), dummy_result, error in awaited:
+            if error:
+                plan["error"] = str(error)
+
+    def await_step(self, plan, step, response):
+        label = f"{STEP_VERBS[step]} VM {plan['ref']['label']}"
+        plan["jobs"][step] = finish_write(self.session, label, response, self.params["wait_timeout"])
+        if step == "backup" and self.params["wait_for_backup_job"] and plan["jobs"][step]:
+            job = wait_for_job(self.session, self.vault, self.resource_group, plan["jobs"][step], self.params["wait_timeout"])
+            plan["backup_job_status"] = (job.get("properties") or {}).get("status")
+
+    def execute(self, plans):
+        self.prepare_clients("backup")
+        for index in range(max((len(plan["steps"]) for plan in plans), default=0)):
+            self.run_step(plans, index)
+
+    def final_items(self, plans):
+        """Protection states after the writes, from ONE more listing (only when something was written and awaited)."""
+        if self.module.check_mode or not self.params["wait"] or not any(plan.get("written") for plan in plans):
+            return None
+        return index_by_vm_id(list_protected_vms(self.session, self.vault, self.resource_group))
+
+    # --- reporting -----------------------------------------------------------------------------
+
+    def vm_changed(self, plan):
+        """In check mode: a write would be sent; otherwise: a write was sent."""
+        if self.module.check_mode:
+            return bool(plan["steps"]) and not plan["error"]
+        return bool(plan.get("written"))
+
+    def vm_result(self, plan, final_items):
+        ref = plan["ref"]
+        changed = self.vm_changed(plan)
+        if final_items is not None and plan.get("written"):
+            view = item_view(final_items.get(ref["key"]))
+        else:
+            view = plan["after"] if changed else plan["before"]
+        result = {"id": ref["id"], "name": ref["name"], "resource_group": ref["resource_group"], "action": plan["action"], "changed": changed,
+                  "policy": view["policy"], "protection_state": view["protection_state"], "reason": plan["reason"],
+                  "job_id": next((plan["jobs"][step] for step in reversed(plan["steps"]) if step != "backup" and plan["jobs"].get(step)), None),
+                  "backup_job_id": plan["jobs"].get("backup")}
+        for key in ("backup_job_status", "findings", "error"):
+            if plan.get(key):
+                result[key] = plan[key]
+        return result
+
+    @staticmethod
+    def summary(results):
+        actions = {}
+        for result in results:
+            actions[result["action"]] = actions.get(result["action"], 0) + 1
+        return {"total": len(results), "changed": sum(1 for result in results if result["changed"]),
+                "unchanged": sum(1 for result in results if not result["changed"] and not result.get("error")),
+                "failed": sum(1 for result in results if result.get("error")), "actions": actions}
+
+    @staticmethod
+    def diff(plans):
+        changing = [plan for plan in plans if plan["steps"] and not plan["error"]]
+        return {"before": {"vms": {plan["ref"]["label"]: plan["before"] for plan in changing}},
+                "after": {"vms": {plan["ref"]["label"]: plan["after"] for plan in changing}}}
+
+    def fail_with(self, message, plans, results):
+        self.module.fail_json(msg=message, vms=results, summary=self.summary(results), changed=any(result["changed"] for result in results),
+                              diff=self.diff(plans))
+
+    def run(self):
+        self.read_policies()
+        plans = self.plans()
+        self.precheck_new(plans)
+        if self.params["all_or_nothing"] and any(plan["error"] for plan in plans):
+            results = [self.vm_result(plan, None) for plan in plans]
+            failed = [f"{plan['ref']['label']}: {plan['error']}" for plan in plans if plan["error"]]
+            self.fail_with("all_or_nothing: nothing was written because " + "; ".join(failed), plans, [dict(result, changed=False) for result in results])
+        self.locate_new(plans)
+        if not self.module.check_mode:
+            self.execute(plans)
+        final_items = self.final_items(plans)
+        results = [self.vm_result(plan, final_items) for plan in plans]
+        failed = [f"{result['resource_group']}/{result['name']}: {result['error']}" for result in results if result.get("error")]
+        if failed:
+            self.fail_with(f"{len(failed)} of {len(results)} VMs failed: " + "; ".join(failed), plans, results)
+        return {"changed": any(result["changed"] for result in results), "vms": results, "summary": self.summary(results), "diff": self.diff(plans)}
+
+
+def validate(module):
+    """Refuse bad input before any call; returns (targets, backup expiry)."""
+    params = module.params
+    if params["state"] == "absent" and not params["delete_backup_data"]:
+        module.fail_json(msg="state=absent stops protection AND deletes the backup data of the VMs; set delete_backup_data: true to confirm, "
+                             "or use state=stopped to keep the data")
+    if params["backup_now"] and params["state"] != "present":
+        module.fail_json(msg=f"backup_now needs state=present (the VMs would be {params['state']})")
+    if params["max_parallel"] < 1:
+        module.fail_json(msg="max_parallel must be 1 or more")
+    expiry = None
+    if params["backup_now"]:
+        try:
+            expiry = backup_expiry(params["backup_retention_days"], params["backup_expiry"])
+        except ValueError as error:
+            module.fail_json(msg=str(error))
+    entries = params["vms"] if params["vms"] is not None else [params["vm"]]
+    targets, seen = [], set()
+    for index, entry in enumerate(entries):
+        try:
+            ref = resolve_vm_ref(entry, module.session.subscription_id)
+        except ValueError as error:
+            module.fail_json(msg=f"vms[{index}]: {error}")
+        if ref["key"] in seen:
+            module.fail_json(msg=f"vms[{index}]: VM {ref['label']} is listed twice")
+        seen.add(ref["key"])
+        targets.append({"ref": ref, "policy": entry.get("policy") or params["policy"]})
+    return targets, expiry
+
+
+def main():
+    module = AzureBackupModule(
+        argument_spec=dict(
+            vault_name=dict(type="str", required=True),
+            resource_group=dict(type="str", required=True),
+            vms=dict(type="list", elements="dict", options=VM_OPTIONS),
+            vm=dict(type="dict", options=VM_OPTIONS),
+            policy=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
+            retain=dict(type="str", default="forever", choices=["forever", "as_per_policy"]),
+            delete_backup_data=dict(type="bool", default=False),
+            backup_now=dict(type="bool", default=False),
+            backup_retention_days=dict(type="int"),
+            backup_expiry=dict(type="str"),
+            wait_for_backup_job=dict(type="bool", default=False),
+            precheck=dict(type="bool", default=True),
+            all_or_nothing=dict(type="bool", default=False),
+            max_parallel=dict(type="int", default=10),
+        ),
+        clients=("recoveryservices", "backup", "compute"),
+        wait_options=True,
+        supports_check_mode=True,
+        required_one_of=[("vms", "vm")],
+        mutually_exclusive=[("vms", "vm"), ("backup_retention_days", "backup_expiry")],
+    )
+    targets, expiry = validate(module)
+    module.run(lambda: ProtectionRun(module, targets, expiry).run())
+
+
+if __name__ == "__main__":
+    main()
