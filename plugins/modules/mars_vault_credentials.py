@@ -19,7 +19,7 @@ description:
     the controller and hand the content to hosts with M(azure_backup.recovery_services.mars_agent_registration).
   - A credentials file is a fresh secret each time. With O(force=false) an existing file at O(dest) for
     the same vault that stays valid for more than O(min_remaining_hours) is reused and nothing is uploaded.
-  - Runs on the controller (C(delegate_to: localhost)); run it once per vault.
+  - Runs on the controller (delegate it to C(localhost)); run it once per vault.
 options:
   vault_name:
     description: Name of the Recovery Services vault.

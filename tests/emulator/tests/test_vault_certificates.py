@@ -63,7 +63,7 @@ def test_upload_answers_aad_details_the_sdk_deserialises(rs_client, raw, vault):
 
 
 def test_resource_id_is_an_exact_int64_above_2_to_the_53(rs_client, raw, vault):
-    der, _ = self_signed_der()
+    der = self_signed_der()[0]
     first = upload(rs_client, der).properties.resource_id
     wire = raw.arm("PUT", vault_path("rsv-mars") + "/certificates/again",
                    {"properties": {"authType": "AAD", "certificate": base64.b64encode(der).decode()}})
@@ -74,12 +74,12 @@ def test_resource_id_is_an_exact_int64_above_2_to_the_53(rs_client, raw, vault):
 
 
 def test_resource_id_is_stable_per_vault(rs_client, vault):
-    der, _ = self_signed_der()
+    der = self_signed_der()[0]
     assert upload(rs_client, der).properties.resource_id == upload(rs_client, der, name="other").properties.resource_id
 
 
 def test_acs_and_unknown_auth_types_are_refused(rs_client, vault):
-    der, _ = self_signed_der()
+    der = self_signed_der()[0]
     for auth_type in ("AccessControlService", "Invalid"):
         with pytest.raises(HttpResponseError) as caught:
             upload(rs_client, der, auth_type=auth_type)
@@ -94,6 +94,6 @@ def test_a_certificate_that_is_not_der_is_refused(rs_client, vault):
 
 
 def test_upload_to_a_missing_vault_is_404(rs_client):
-    der, _ = self_signed_der()
+    der = self_signed_der()[0]
     with pytest.raises(ResourceNotFoundError):
         upload(rs_client, der)
