@@ -82,6 +82,12 @@ def provision_vm_agent(vm):
     return None
 
 
+def provisioning_state(code):
+    """"ProvisioningState/failed/-2147024894" -> "failed" (Azure may append a numeric detail)."""
+    parts = (code or "").split("/")
+    return parts[1].lower() if len(parts) > 1 else ""
+
+
 def snapshot_extension(vm):
     """(type, provisioning state) of the VMSnapshot / VMSnapshotLinux extension, or None if absent."""
     view = instance_view(vm)
@@ -89,10 +95,10 @@ def snapshot_extension(vm):
         short_type = (extension.get("type") or extension.get("name") or "").split(".")[-1].lower()
         if short_type in SNAPSHOT_EXTENSIONS:
             statuses = extension.get("statuses") or [{}]
-            return extension.get("type") or extension.get("name"), (statuses[0].get("code") or "").split("/")[-1].lower()
+            return extension.get("type") or extension.get("name"), provisioning_state(statuses[0].get("code"))
     for handler in (view.get("vmAgent") or {}).get("extensionHandlers") or []:
         if (handler.get("type") or "").split(".")[-1].lower() in SNAPSHOT_EXTENSIONS:
-            return handler["type"], ((handler.get("status") or {}).get("code") or "").split("/")[-1].lower()
+            return handler["type"], provisioning_state((handler.get("status") or {}).get("code"))
     return None
 
 

@@ -81,7 +81,7 @@ def test_agent_not_provisioned():
 
 
 def test_snapshot_extension_states():
-    failed = [{"type": "Microsoft.Azure.RecoveryServices.VMSnapshotLinux", "statuses": [{"code": "ProvisioningState/failed"}]}]
+    failed = [{"type": "Microsoft.Azure.RecoveryServices.VMSnapshotLinux", "statuses": [{"code": "ProvisioningState/failed/-1"}]}]
     assert statuses(precheck.vm_findings(vm(extensions=failed), "l", "westeurope"))["snapshot_extension"] == "Critical"
     absent = precheck.extension_finding(vm(extensions=[]))
     assert absent["status"] == "Passed" and "first backup" in absent["reason"]
