@@ -131,7 +131,7 @@ action:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import normalise_location, read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import (
-    PRESETS, list_settings, log_categories, monitor, policy_compliant, setting_view)
+    DESTINATION_FIELDS, PRESETS, list_settings, log_categories, monitor, policy_compliant, setting_view)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
 
@@ -251,9 +251,7 @@ class DiagnosticSetting(Resource):
                                               f"{', '.join(shared)} to {desired[key]}; Azure allows one setting per destination and category")
 
     def body(self, desired):
-        properties = {field: desired[key] for key, field in (("workspace_id", "workspaceId"), ("storage_account_id", "storageAccountId"),
-                                                               ("event_hub_authorization_rule_id", "eventHubAuthorizationRuleId"),
-                                                               ("event_hub_name", "eventHubName")) if desired[key]}
+        properties = {field: desired[key] for key, field in DESTINATION_FIELDS.items() if desired[key]}
         if desired["workspace_id"]:
             properties["logAnalyticsDestinationType"] = desired["log_analytics_destination_type"]
         properties["logs"] = [{"category": name, "enabled": True} for name in desired["categories"]]

@@ -109,7 +109,7 @@ options:
       - Generate a new security PIN (Azure's C(backupSecurityPIN)), the PIN the portal's B(Generate) button under
         Properties > Security PIN gives. The MARS agent, MABS and DPM ask for it before critical operations such as
         changing the passphrase or stopping protection with data deletion. It expires after a few minutes.
-      - The PIN is a secret. Either set O(security_pin_file), or run the task with C(no_log: true) to get it in
+      - The PIN is a secret. Either set O(security_pin_file), or run the task with C(no_log=true) to get it in
         RV(security_pin.pin); otherwise the task fails before generating one.
       - Generating a PIN always reports a change. Changing the MARS security PIN is a critical operation a Resource Guard
         may protect.

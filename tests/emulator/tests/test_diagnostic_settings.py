@@ -13,8 +13,8 @@ RG_WEU = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-app-weu/providers"
 WORKSPACE = f"{RG_WEU}/Microsoft.OperationalInsights/workspaces/law-weu"
 STORAGE_WEU = f"{RG_WEU}/Microsoft.Storage/storageAccounts/stweu"
 STORAGE_NEU = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-app-neu/providers/Microsoft.Storage/storageAccounts/stneu"
-BACKUP_CATEGORIES = ["CoreAzureBackup", "AddonAzureBackupJobs", "AddonAzureBackupAlerts", "AddonAzureBackupPolicy",
-                     "AddonAzureBackupStorage", "AddonAzureBackupProtectedInstance"]
+BACKUP_CATEGORIES = ("CoreAzureBackup", "AddonAzureBackupJobs", "AddonAzureBackupAlerts", "AddonAzureBackupPolicy",
+                     "AddonAzureBackupStorage", "AddonAzureBackupProtectedInstance")
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,7 @@ def test_put_answers_200_and_reads_back(monitor, raw):
     created = monitor.diagnostic_settings.create_or_update(VAULT, "reports", setting())
     assert created.name == "reports" and created.workspace_id == WORKSPACE
     assert created.id.lower() == f"{VAULT}/providers/microsoft.insights/diagnosticSettings/reports".lower()
-    assert [log.category for log in created.logs] == BACKUP_CATEGORIES
+    assert [log.category for log in created.logs] == list(BACKUP_CATEGORIES)
     assert created.logs[0].retention_policy.enabled is False
     assert monitor.diagnostic_settings.get(VAULT, "reports").log_analytics_destination_type == "Dedicated"
     listed = raw.arm("GET", VAULT + "/providers/Microsoft.Insights/diagnosticSettings", api_version="2021-05-01-preview").json()
@@ -55,7 +55,7 @@ def test_put_answers_200_and_reads_back(monitor, raw):
 
 def test_categories_of_a_vault(monitor):
     categories = {item.name: item.category_type for item in monitor.diagnostic_settings_category.list(VAULT)}
-    assert all(categories[name] == "Logs" for name in BACKUP_CATEGORIES + ["AzureBackupReport", "AzureSiteRecoveryJobs"])
+    assert all(categories[name] == "Logs" for name in BACKUP_CATEGORIES + ("AzureBackupReport", "AzureSiteRecoveryJobs"))
     assert categories["Health"] == "Metrics"
 
 

@@ -46,7 +46,7 @@ def _unlock_key(proxy_id):
 
 
 def _has_auxiliary_token(req):
-    scheme, _, token = (req.headers.get(AUXILIARY_HEADER) or "").partition(" ")
+    scheme, token = (req.headers.get(AUXILIARY_HEADER) or "").partition(" ")[::2]
     return scheme.lower() == "bearer" and bool(token.strip())
 
 
@@ -85,6 +85,10 @@ def _soft_delete(properties):
     return ((properties or {}).get("securitySettings") or {}).get("softDeleteSettings") or {}
 
 
+def _immutability(properties):
+    return ((((properties or {}).get("securitySettings") or {}).get("immutabilitySettings")) or {}).get("state")
+
+
 def weakened_security_operations(old_properties, new_properties):
     """The critical operations a change of vault properties performs (for ``require_authorization``).
 
@@ -98,9 +102,7 @@ def weakened_security_operations(old_properties, new_properties):
     shortened = (new.get("softDeleteRetentionPeriodInDays") or 0) < (old.get("softDeleteRetentionPeriodInDays") or 0)
     if turned_off or shortened:
         operations.append("Microsoft.RecoveryServices/vaults/backupconfig/write")
-    immutability = [((properties or {}).get("securitySettings") or {}).get("immutabilitySettings", {}).get("state")
-                     for properties in (old_properties, new_properties)]
-    if immutability == ["Unlocked", "Disabled"]:
+    if (_immutability(old_properties), _immutability(new_properties)) == ("Unlocked", "Disabled"):
         operations.append("Microsoft.RecoveryServices/vaults/write#reduceImmutabilityState")
     return operations
 
