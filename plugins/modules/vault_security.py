@@ -241,7 +241,7 @@ DOTNET_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
 def ticks_to_iso(ticks):
     """.NET ticks (100 ns since 0001-01-01 UTC) as ISO 8601 UTC, e.g. 2026-11-25T12:05:00Z."""
     moment = DOTNET_EPOCH + timedelta(microseconds=int(ticks) // 10)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def security_view(vault, proxy):
