@@ -33,13 +33,13 @@ def operation_id(url):
     return url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
 
 
-def refresh(client, vault=VAULT):
+def refresh(client, vault=VAULT, group=GROUP):
     """Trigger discovery and wait on its Location until 204, as azure-cli does; return the operation id."""
-    started = client.protection_containers.refresh(vault, GROUP, FABRIC, cls=raw_response)
+    started = client.protection_containers.refresh(vault, group, FABRIC, cls=raw_response)
     assert started.http_response.status_code == 202
     op = operation_id(started.http_response.headers["Location"])
     for _ in range(50):
-        polled = client.protection_container_refresh_operation_results.get(vault, GROUP, FABRIC, op, cls=raw_response)
+        polled = client.protection_container_refresh_operation_results.get(vault, group, FABRIC, op, cls=raw_response)
         if polled.http_response.status_code == 204:
             return op
         time.sleep(max(float(polled.http_response.headers["Retry-After"]), 0.05))

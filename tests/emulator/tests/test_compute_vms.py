@@ -102,9 +102,9 @@ def test_missing_vm_is_404(compute_client):
 
 def test_generate_loads_a_thousand_vms_fast(emu):
     estate = vm_estate([{"generate": {"count": 1000, "namePrefix": "bulk-", "resourceGroup": APP_GROUP, "osType": "Windows"}}])
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: other jobs on a shared machine must not fail the test
     emu.load_estate(estate)
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert emu.store.get(f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{APP_GROUP}/providers/Microsoft.Compute/virtualMachines/bulk-1000")
 
 

@@ -34,7 +34,6 @@ Estate section ``virtualMachines`` (one entry per VM, or a ``generate`` entry fo
 ``{namePrefix}0001`` onwards. ``protectedBy`` is read by backup_protected_items.py.
 """
 
-import copy
 import re
 import uuid
 
@@ -246,8 +245,8 @@ def expand_specs(estate, store):
             template = dict(raw["generate"])
             count, prefix = int(template.pop("count")), template["namePrefix"]
             base = normalise_spec(template, estate, store)
-            for number in range(1, count + 1):
-                specs.append(dict(copy.deepcopy(base), name=f"{prefix}{number:04d}"))
+            # Shallow copies: a spec is only read, and the store keeps its own deep copy of each body.
+            specs.extend(dict(base, name=f"{prefix}{number:04d}") for number in range(1, count + 1))
         else:
             if not raw.get("name"):
                 raise ValueError("virtualMachines: every entry needs a name (or use generate)")
