@@ -263,7 +263,7 @@ class AzureSession:
 
     def _build_credential(self):
         """Pick the credential: explicit options / AWX variables first, then azure-identity's chain."""
-        import azure.identity as identity  # pylint: disable=import-outside-toplevel
+        from azure import identity  # pylint: disable=import-outside-toplevel
 
         settings = self.settings
         source = settings["auth_source"]

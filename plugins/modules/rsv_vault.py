@@ -76,14 +76,10 @@ options:
     default: true
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
   - azure_backup.recovery_services.azure.WAIT
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
-  - azure_backup developers
+  - Azure Backup collection maintainers (@azure-backup)
 """
 
 EXAMPLES = r"""

@@ -24,13 +24,9 @@ options:
     elements: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
 author:
-  - azure_backup developers
+  - Azure Backup collection maintainers (@azure-backup)
 """
 
 EXAMPLES = r"""
@@ -67,7 +63,7 @@ def tags_match(vault_tags, wanted):
     """True when every ``key`` or ``key:value`` in ``wanted`` is on the vault."""
     vault_tags = vault_tags or {}
     for item in wanted or []:
-        key, _, value = item.partition(":")
+        key, dummy, value = item.partition(":")
         if key not in vault_tags or (value and vault_tags[key] != value):
             return False
     return True
