@@ -70,7 +70,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-items:
+protected_items:
   description: The protected items as Azure returns them, keys in snake_case.
   returned: always
   type: list
@@ -133,7 +133,7 @@ def main():
             not_protected = [ref["id"] for ref in vm_refs if ref["key"] not in by_vm]
             items = [by_vm[ref["key"]] for ref in vm_refs if ref["key"] in by_vm]
         items = [item for item in items if item_matches(item, params)]
-        return {"changed": False, "items": [snake_keys(item) for item in items], "not_protected": not_protected}
+        return {"changed": False, "protected_items": [snake_keys(item) for item in items], "not_protected": not_protected}
 
     module.run(run)
 
