@@ -38,7 +38,7 @@ def refresh(client, vault=VAULT, group=GROUP):
     started = client.protection_containers.refresh(vault, group, FABRIC, cls=raw_response)
     assert started.http_response.status_code == 202
     op = operation_id(started.http_response.headers["Location"])
-    for _ in range(50):
+    for dummy in range(50):
         polled = client.protection_container_refresh_operation_results.get(vault, group, FABRIC, op, cls=raw_response)
         if polled.http_response.status_code == 204:
             return op
@@ -48,8 +48,8 @@ def refresh(client, vault=VAULT, group=GROUP):
 
 def protect(client, vm, policy="DefaultPolicy", vault=VAULT, group="rg-app-weu"):
     container, item = names(vm, group)
-    body = ProtectedItemResource(properties=AzureIaaSComputeVMProtectedItem(source_resource_id=vm_resource_id(vm, group),
-                                                                           policy_id=policy_id(policy, vault)))
+    properties = AzureIaaSComputeVMProtectedItem(source_resource_id=vm_resource_id(vm, group), policy_id=policy_id(policy, vault))
+    body = ProtectedItemResource(properties=properties)
     return client.protected_items.begin_create_or_update(vault, GROUP, FABRIC, container, item, body).result()
 
 
@@ -69,7 +69,7 @@ def trigger_backup(client, vm, expiry=None, group="rg-app-weu"):
 
 def wait_operation(client, op, attempts=60):
     """Poll the vault-scoped status until it leaves InProgress; return the final OperationStatus."""
-    for _ in range(attempts):
+    for dummy in range(attempts):
         status = client.backup_operation_statuses.get(VAULT, GROUP, op)
         if status.status != "InProgress":
             return status
@@ -78,7 +78,7 @@ def wait_operation(client, op, attempts=60):
 
 
 def wait_job(client, job_name, attempts=60):
-    for _ in range(attempts):
+    for dummy in range(attempts):
         job = client.job_details.get(VAULT, GROUP, job_name)
         if job.properties.status not in ("InProgress", "Cancelling"):
             return job

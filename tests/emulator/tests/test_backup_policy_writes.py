@@ -89,7 +89,7 @@ def test_changing_a_policy_in_use_is_202_and_updates_its_items(backup_client, ra
     op = operation_id(headers["Azure-AsyncOperation"])
     assert backup_client.protection_policies.get(VAULT, GROUP, "DefaultPolicy").properties.retention_policy.daily_schedule \
         .retention_duration.count == 30
-    for _ in range(50):
+    for dummy in range(50):
         status = backup_client.protection_policy_operation_statuses.get(VAULT, GROUP, "DefaultPolicy", op)
         if status.status != "InProgress":
             break

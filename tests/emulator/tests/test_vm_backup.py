@@ -257,8 +257,8 @@ def test_jobs_filter_and_cancel(backup_client):
     refresh(backup_client)
     protect(backup_client, "vm-win-01")
     trigger_backup(backup_client, "vm-win-01")
-    running = list(backup_client.backup_jobs.list(VAULT, GROUP, filter="operation eq 'Backup' and status eq 'InProgress' and "
-                                                                         "backupManagementType eq 'AzureIaasVM'"))
+    running_filter = "operation eq 'Backup' and status eq 'InProgress' and backupManagementType eq 'AzureIaasVM'"
+    running = list(backup_client.backup_jobs.list(VAULT, GROUP, filter=running_filter))
     assert len(running) == 1
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%d %I:%M:%S %p")
     assert len(list(backup_client.backup_jobs.list(VAULT, GROUP, filter=f"startTime eq '{since}'"))) == 2

@@ -52,4 +52,3 @@ def test_a_vault_of_250_vms_discovers_protects_and_lists_fast(emu, rs_client, ba
     assert len(protected) == 252 and {item["properties"]["protectionState"] for item in protected} == {"IRPending"}
     assert list(backup_client.backup_protectable_items.list(VAULT, VAULT_GROUP)) == []
     assert backup_client.protection_policies.get(VAULT, VAULT_GROUP, "DefaultPolicy").properties.protected_items_count == 252
-

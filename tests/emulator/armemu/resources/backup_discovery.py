@@ -57,8 +57,7 @@ def refresh_containers(req):
     vault = _require_azure_fabric(req)
     store = req.emu.store
     operation = req.emu.ops.start(fabric_id(vault["id"]), on_complete=lambda: discover(store, store.get(vault["id"])))
-    _, result_url = _operation_urls(req, operation)
-    return accepted(req.emu.ops, operation, None, result_url)
+    return accepted(req.emu.ops, operation, None, _operation_urls(req, operation)[1])
 
 
 def _refresh_operation(req):

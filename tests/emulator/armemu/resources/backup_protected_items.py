@@ -65,7 +65,7 @@ def container_body(vault, vm):
 def item_body(store, vault, vm, policy):
     """A new item for ``vm`` under ``policy``: IRPending until its first backup."""
     group, name = vm["id"].split("/")[4], vm["name"]
-    _, retention_days = soft_delete_settings(store, vault)
+    retention_days = soft_delete_settings(store, vault)[1]
     properties = {
         "protectedItemType": VM_ITEM_TYPE, "backupManagementType": "AzureIaasVM", "workloadType": "VM",
         "containerName": short_container_name(group, name), "friendlyName": name,

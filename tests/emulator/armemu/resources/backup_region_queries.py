@@ -24,7 +24,7 @@ LOCATION = "/subscriptions/{subscriptionId}/providers/Microsoft.RecoveryServices
 
 def _lower_names(vm_resource_id):
     """(container, item) names in the lower-case-prefixed form these replies use."""
-    _, group, name = vm_id_parts(vm_resource_id)
+    group, name = vm_id_parts(vm_resource_id)[1:]
     return f"iaasvmcontainer;iaasvmcontainerv2;{group};{name}", f"vm;iaasvmcontainerv2;{group};{name}"
 
 
@@ -61,7 +61,7 @@ def pre_validate_protection(req):
     if req.emu.store.get(compute_vms.vm_id(*vm_id_parts(vm_resource_id))) is None:
         return json_response(200, dict(reply, status="Failed", errorCode="UserErrorVmNotFound",
                                        errorMessage="The virtual machine was not found.", recommendation="Check the VM's resource id."))
-    vault, _ = holder_of(req.emu.store, vm_resource_id)
+    vault = holder_of(req.emu.store, vm_resource_id)[0]
     if vault and vault.lower() != target_vault:
         return json_response(200, dict(reply, status="Failed", errorCode="VirtualMachineAlreadyProtected",
                                        errorMessage=f"The virtual machine is already protected by the vault '{vault}'.",

@@ -61,10 +61,11 @@ SNAPSHOT_EXTENSIONS = {
 }
 POWER_DISPLAY = {"running": "VM running", "stopped": "VM stopped", "deallocated": "VM deallocated"}
 IMAGES = {
-    "Linux": ({"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"},
-              "Ubuntu 24.04 LTS", "24.04"),
-    "Windows": ({"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter-azure-edition",
-                 "version": "latest"}, "Windows Server 2022 Datacenter Azure Edition", "10.0.20348.2849"),
+    "Linux": {"reference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"},
+              "osName": "Ubuntu 24.04 LTS", "osVersion": "24.04"},
+    "Windows": {"reference": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter-azure-edition",
+                              "version": "latest"},
+                "osName": "Windows Server 2022 Datacenter Azure Edition", "osVersion": "10.0.20348.2849"},
 }
 VM_ID_KEY = re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/virtualmachines/[^/]+$")
 
@@ -118,7 +119,7 @@ def agent_view(spec, extensions, now):
         message = "VM status blob not found." if not agent["provisioned"] else "VM Agent is unresponsive."
         statuses = [_status("ProvisioningState/Unavailable", "Not Ready", "Warning", message, now)]
         version = "Unknown"
-    handlers = [handler for handler, _ in extensions] if ready else []
+    handlers = [views[0] for views in extensions] if ready else []
     return {"vmAgentVersion": version, "statuses": statuses, "extensionHandlers": handlers}
 
 
@@ -128,14 +129,14 @@ def instance_view(spec, name, os_disk_name, now):
     view = {}
     agent = agent_view(spec, extensions, now)
     if agent is not None and agent["vmAgentVersion"] != "Unknown":
-        _, os_name, os_version = IMAGES[spec["osType"]]
-        view.update({"computerName": name, "osName": os_name, "osVersion": os_version})
+        image = IMAGES[spec["osType"]]
+        view.update({"computerName": name, "osName": image["osName"], "osVersion": image["osVersion"]})
     if agent is not None:
         view["vmAgent"] = agent
     view["hyperVGeneration"] = "V2"
     view["disks"] = [{"name": os_disk_name, "statuses": [_status("ProvisioningState/succeeded", "Provisioning succeeded", time=now)]}]
     if power != "deallocated" and extensions:
-        view["extensions"] = [extension for _, extension in extensions]
+        view["extensions"] = [views[1] for views in extensions]
     view["statuses"] = [_status("ProvisioningState/succeeded", "Provisioning succeeded", time=now),
                         _status(f"PowerState/{power}", POWER_DISPLAY[power])]
     return view
@@ -171,7 +172,6 @@ def vm_body(spec):
     resource_id = vm_id(spec["subscription"], spec["resourceGroup"], name)
     now = iso(utc_now())
     os_disk_name = f"{name}_OsDisk_1_{uuid.uuid4().hex}"
-    image, _, _ = IMAGES[spec["osType"]]
     storage = {"osDisk": {"osType": spec["osType"], "name": os_disk_name, "createOption": "Attach" if spec["specialisedDisk"] else "FromImage",
                           "caching": "ReadWrite", "deleteOption": "Delete", "diskSizeGB": 127 if spec["osType"] == "Windows" else 30,
                           "managedDisk": {"storageAccountType": "Premium_LRS",
@@ -179,7 +179,7 @@ def vm_body(spec):
                                                 f"Microsoft.Compute/disks/{os_disk_name}"}},
                "dataDisks": []}
     if not spec["specialisedDisk"]:
-        storage["imageReference"] = dict(image, exactVersion="1.0.0")
+        storage["imageReference"] = dict(IMAGES[spec["osType"]]["reference"], exactVersion="1.0.0")
     properties = {"vmId": str(uuid.uuid4()), "hardwareProfile": {"vmSize": spec["vmSize"]}, "storageProfile": storage}
     profile = os_profile(spec, name)
     if profile:
