@@ -7,7 +7,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.recoveryservicesbackup import RecoveryServicesBackupClient
-from azure.mgmt.recoveryservicesbackup.models import (AzureIaaSVMJob, IaasVMRecoveryPoint, JobResource, OperationStatus,
+from azure.mgmt.recoveryservicesbackup.models import (AzureIaaSVMJob, BackupStatusRequest, IaasVMRecoveryPoint, JobResource, OperationStatus,
                                                       OperationStatusJobExtendedInfo, ProtectedItemResource, ProtectionContainerResource,
                                                       RecoveryPointResource, WorkloadProtectableItemResource)
 
@@ -118,6 +118,22 @@ def test_full_flow_protect_backup_job_recovery_point(backup_client, compute_clie
     assert after["extendedInfo"]["recoveryPointCount"] == 1
     view = compute_client.virtual_machines.instance_view(APP_GROUP, "vm-linux-01")
     assert [extension.name for extension in view.extensions] == ["VMSnapshotLinux"]
+    storage = raw.arm("GET", f"{vault_path(VAULT)}/backupstorageconfig/vaultstorageconfig", api_version="2026-10-01").json()
+    assert storage["properties"]["storageTypeState"] == "Locked"
+
+
+def test_backup_of_a_vm_that_vanished_fails(backup_client, emu):
+    refresh(backup_client)
+    protect(backup_client, "vm-win-01")
+    emu.store.delete(vm_resource_id("vm-win-01"))  # VMs are read-only here: remove it behind the emulator's back
+    started = trigger_backup(backup_client, "vm-win-01")
+    status = wait_operation(backup_client, operation_id(started.http_response.headers["Azure-AsyncOperation"]))
+    job = wait_job(backup_client, status.properties.job_id)
+    assert job.properties.status == "Failed" and job.properties.error_details[0].error_title == "UserErrorVmNotFoundV2"
+    item = item_properties(backup_client, "vm-win-01")
+    assert (item["lastBackupStatus"], item["healthStatus"]) == ("Failed", "ActionRequired")
+    reply = backup_client.backup_status.get("westeurope", BackupStatusRequest(resource_type="VM", resource_id=vm_resource_id("vm-win-01")))
+    assert (reply.protection_status, reply.error_code) == ("ProtectionFailed", "UserErrorVmNotFoundV2")
 
 
 def test_one_operation_id_answers_at_four_urls(backup_client, raw):

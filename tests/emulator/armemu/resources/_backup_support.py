@@ -78,6 +78,13 @@ def request_vault(req):
     return vault_id(req.params["subscriptionId"], req.params["resourceGroupName"], req.params["vaultName"])
 
 
+def request_item_id(req):
+    """The protected item id a request's path names (store lookups ignore its casing)."""
+    params = req.params
+    return (f"{request_vault(req)}/backupFabrics/{params['fabricName']}/protectionContainers/{params['containerName']}"
+            f"/protectedItems/{params['protectedItemName']}")
+
+
 def vault_of(resource_id):
     """The vault id at the start of a backup resource id."""
     parts = resource_id.split("/")

@@ -33,7 +33,7 @@ from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources import compute_vms
 from armemu.resources._backup_support import (BMS_PAGE_SIZE, ITEM, ITEM_TYPE, VM_ITEM_TYPE, bms_error, container_id, container_name,
-                                              fabric_id, filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_vault,
+                                              fabric_id, filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_item_id,
                                               short_container_name, soft_delete_settings, timespan, vault_holding, vault_items, vm_id_parts,
                                               vm_parts)
 from armemu.resources._vault_support import VAULT, require_vault, vault_id
@@ -95,6 +95,17 @@ def record_backup(store, item_resource_id, point):
                           protectionStatus="Healthy", healthStatus="Passed")
         if properties["protectionState"] == "IRPending":
             properties["protectionState"] = "Protected"
+        store.put(item_resource_id, item)
+
+
+def record_failed_backup(store, item_resource_id, failure):
+    """The item after a failed backup: ``lastBackupStatus`` Failed, health needs action (``failure`` = (code, message))."""
+    with store.lock:
+        item = store.get(item_resource_id)
+        if item is None:
+            return
+        item["properties"].update(lastBackupStatus="Failed", protectionStatus="Unhealthy", healthStatus="ActionRequired",
+                                  healthDetails=[{"code": 0, "title": failure[0], "message": failure[1], "recommendations": []}])
         store.put(item_resource_id, item)
 
 
@@ -163,12 +174,6 @@ def load_estate(store, estate):
 
 
 # --- PUT I ----------------------------------------------------------------------------------------
-
-def request_item_id(req):
-    params = req.params
-    return (f"{request_vault(req)}/backupFabrics/{params['fabricName']}/protectionContainers/{params['containerName']}"
-            f"/protectedItems/{params['protectedItemName']}")
-
 
 def _names(req):
     """(resource group, vm name) from the path; container and item must name the same VM."""

@@ -17,8 +17,7 @@ from armemu.core.http import json_response
 from armemu.core.lro import iso
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_support import (ITEM, bms_error, filter_terms, item_not_found, parse_filter_time, parse_iso,
-                                              request_vault)
+from armemu.resources._backup_support import ITEM, bms_error, filter_terms, item_not_found, parse_filter_time, parse_iso, request_item_id
 from armemu.resources._vault_support import require_vault
 
 RP_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/recoveryPoints"
@@ -72,12 +71,6 @@ def recovery_points(store, item_id):
     """The item's recovery points, newest first."""
     points = store.children(item_id, "recoveryPoints")
     return sorted(points, key=lambda body: body["properties"]["recoveryPointTime"], reverse=True)
-
-
-def request_item_id(req):
-    params = req.params
-    return (f"{request_vault(req)}/backupFabrics/{params['fabricName']}/protectionContainers/{params['containerName']}"
-            f"/protectedItems/{params['protectedItemName']}")
 
 
 def _require_item(req):

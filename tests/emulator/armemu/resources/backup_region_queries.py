@@ -45,10 +45,11 @@ def backup_status(req):
     properties = item["properties"]
     container, item_name = _lower_names(properties["sourceResourceId"])
     failed = properties.get("lastBackupStatus") == "Failed"
+    failure_code = (properties.get("healthDetails") or [{}])[0].get("title", "")
     return json_response(200, {
         "protectionStatus": "ProtectionFailed" if failed else "Protected", "vaultId": vault, "fabricName": "Azure",
         "containerName": container, "protectedItemName": item_name, "policyName": properties.get("policyName", ""),
-        "errorCode": "UserErrorGuestAgentStatusUnavailable" if failed else "Success", "errorMessage": "",
+        "errorCode": failure_code if failed else "Success", "errorMessage": "",
         "registrationStatus": "Registered", "protectedItemsCount": 1, "acquireStorageAccountLock": "NotAcquire"})
 
 

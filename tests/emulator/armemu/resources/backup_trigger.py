@@ -16,11 +16,11 @@ from datetime import timedelta
 from armemu.core.lro import iso, utc_now
 from armemu.core.routing import route
 from armemu.resources import compute_vms
-from armemu.resources._backup_support import ITEM, bms_error, item_not_found, parse_iso
+from armemu.resources._backup_support import ITEM, bms_error, item_not_found, parse_iso, request_item_id
 from armemu.resources._vault_support import require_vault
 from armemu.resources.backup_jobs import finish_job, job_status, start_job
 from armemu.resources.backup_operations import item_accepted, start_backup_operation
-from armemu.resources.backup_protected_items import record_backup, request_item_id
+from armemu.resources.backup_protected_items import record_backup, record_failed_backup
 from armemu.resources.backup_recovery_points import add_recovery_point
 
 BACKUPABLE_STATES = ("IRPending", "Protected", "ProtectionError")
@@ -54,7 +54,9 @@ def _job_finisher(store, job, item_resource_id, vm_resource_id, expiry):
             return
         item, vm = store.get(item_resource_id), store.get(vm_resource_id)
         if item is None or vm is None:
-            finish_job(store, job, "Failed", ("UserErrorVmNotFoundV2", "The virtual machine doesn't exist anymore."))
+            failure = ("UserErrorVmNotFoundV2", "The virtual machine doesn't exist anymore.")
+            record_failed_backup(store, item_resource_id, failure)
+            finish_job(store, job, "Failed", failure)
             return
         point = add_recovery_point(store, item, vm, utc_now(), "snapshot", expiry)
         record_backup(store, item_resource_id, point)
