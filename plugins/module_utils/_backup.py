@@ -50,6 +50,20 @@ def parse_time(value):
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+def recovery_point_time(point):
+    """When a recovery point (mapping) was taken, or None when Azure gives no time."""
+    text = (point.get("properties") or {}).get("recoveryPointTime")
+    return parse_time(text) if text else None
+
+
+def newest_point(points, before=None):
+    """The newest recovery point, or the newest taken at or before ``before``; None when there is none."""
+    timed = [point for point in points if recovery_point_time(point) is not None]
+    if before is not None:
+        timed = [point for point in timed if recovery_point_time(point) <= before]
+    return max(timed, key=recovery_point_time, default=None)
+
+
 def filter_date(moment):
     """A datetime as Azure Backup's list filters want it, e.g. '2026-01-01 10:30:00 PM' (UTC)."""
     return moment.astimezone(timezone.utc).strftime(FILTER_DATE_FORMAT)
@@ -154,11 +168,6 @@ def list_protected_vms(session, vault, resource_group):
     """Every Azure-VM protected item of the vault, all pages, in ONE listing."""
     return list_all(session, f"list protected VMs of vault {vault}", backup_client(session).backup_protected_items.list,
                     vault, resource_group, filter=PROTECTED_VMS_FILTER)
-
-
-def list_protected_items(session, vault, resource_group, backup_filter):
-    return list_all(session, f"list protected items of vault {vault}", backup_client(session).backup_protected_items.list,
-                    vault, resource_group, filter=backup_filter)
 
 
 def list_protectable_vms(session, vault, resource_group):
