@@ -1,0 +1,690 @@
+#!/usr/bin/python
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: file_recovery_script
+short_description: Get the file recovery script of an Azure VM recovery point, or close its session
+version_added: 1.0.0
+description:
+  - Opens Azure Backup file recovery (Instant Item Recovery, ILR) for one recovery point of a protected Azure VM and
+    writes what the portal's B(File Recovery) blade gives you into O(dest) - for a Linux VM the Python mount script,
+    for a Windows VM the executable - with the file name Azure chooses, mode O(mode), written atomically.
+  - Returns the password the script asks for, when the session expires, and short mount and unmount instructions.
+  - The recovery point is an id, the newest point (V(latest)), or the newest point taken at or before O(before).
+    A point kept only in the archive tier cannot be mounted and is refused, as are unknown VMs, VMs the vault does
+    not protect and times with no point.
+  - Idempotent. While the point's session is active (Azure's C(isInstantIlrSessionActive)) and O(dest) holds the
+    file this module wrote for it, nothing is provisioned again; the password is read back from the session
+    (C(listInstantItemRecoveryOperationResult), a read). O(renew=true) provisions again and extends the session.
+  - O(state=absent) revokes the session(s) and removes the file(s) this module wrote.
+  - The module remembers which session a file belongs to in a small hidden file next to it
+    (C(.<vm>.<point>.file_recovery.json), mode 0600, no secret in it).
+  - Linux scripts are written as Azure's own clients (C(az backup restore files mount-rp), PowerShell) write them -
+    the password Azure embeds is replaced by the prompt marker C(UserInput012345), so the script asks for the
+    password and the file on disk holds no secret.
+  - For a Windows VM Azure links to an executable; the module downloads it when the URL is reachable and otherwise
+    returns RV(download_url) with a warning.
+options:
+  vault_name:
+    description: Name of the Recovery Services vault that protects the VM.
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the vault.
+    type: str
+    required: true
+  vm:
+    description: The VM, by O(vm.id) or by O(vm.name) and O(vm.resource_group).
+    type: dict
+    required: true
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM (may differ from the vault's).
+        type: str
+  recovery_point:
+    description:
+      - The recovery point, by its id (the decimal name Azure gives it, for example V(38823086363464)) or V(latest)
+        for the newest point.
+      - Defaults to V(latest) unless O(before) is set.
+      - With O(state=absent), leaving both this and O(before) unset closes every active session of the VM.
+    type: str
+  before:
+    description:
+      - Use the newest recovery point taken at or before this time, ISO 8601 (for example V(2026-11-20T08:00:00Z));
+        a time without a zone is UTC.
+    type: str
+  dest:
+    description:
+      - Directory the script or executable is written to, on the host the task runs on. Created (mode 0700) when missing.
+      - "Run the task on the controller (C(delegate_to: localhost)) and copy the file with M(ansible.builtin.copy)
+        to the machine that should mount the point."
+    type: path
+    required: true
+  mode:
+    description: Permissions of the written file, octal.
+    type: raw
+    default: '0700'
+  initiator_name:
+    description:
+      - iSCSI initiator name of the machine that will run the script (Azure's C(initiatorName)), for example
+        V(iqn.1991-05.com.microsoft:recovery-host). Optional; Azure accepts any initiator when unset.
+    type: str
+  renew:
+    description:
+      - Provision again even when an active session and its file exist. Azure renews the existing registration, which
+        extends the session.
+    type: bool
+    default: false
+  password_file:
+    description:
+      - Write the session password to this file (mode 0600) instead of returning it in RV(password).
+      - "Without it the task must run with C(no_log: true), so the password never reaches the output; otherwise the task
+        fails before anything is provisioned."
+    type: path
+  state:
+    description: V(present) gets the script; V(absent) revokes the session and removes the files.
+    type: str
+    default: present
+    choices: [present, absent]
+  wait_timeout:
+    description: Seconds to wait for Azure to provision or revoke the session. Polls follow Azure's C(Retry-After).
+    type: int
+    default: 900
+extends_documentation_fragment:
+  - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
+notes:
+  - Azure closes a file recovery session 12 hours after it was provisioned or renewed; RV(expires_at) is that time.
+  - Check mode reads the vault, the protected item and its recovery points, and neither provisions nor writes a file.
+author:
+  - Azure Backup collection maintainers (@azure-backup)
+"""
+
+EXAMPLES = r"""
+- name: Linux VM, newest point, password kept in the registered result only
+  azure_backup.recovery_services.file_recovery_script:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    vm: {name: web-01, resource_group: rg-app}
+    dest: /srv/recovery
+  no_log: true
+  register: recovery
+
+- name: Show how to mount it (no secret in this output)
+  ansible.builtin.debug:
+    msg: "{{ recovery.instructions }}"
+
+- name: Windows VM, the point before Monday's incident, password in a private file
+  azure_backup.recovery_services.file_recovery_script:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    vm:
+      id: /subscriptions/0000/resourceGroups/rg-erp/providers/Microsoft.Compute/virtualMachines/erp-01
+    before: "2026-11-23T06:00:00Z"
+    dest: /srv/recovery
+    password_file: /srv/recovery/erp-01.password
+
+- name: Close every file recovery session of the VM and remove the scripts
+  azure_backup.recovery_services.file_recovery_script:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    vm: {name: web-01, resource_group: rg-app}
+    dest: /srv/recovery
+    state: absent
+"""
+
+RETURN = r"""
+path:
+  description: Full path of the written script or executable. Null when a Windows executable could not be downloaded.
+  returned: state=present and not check mode
+  type: str
+  sample: /srv/recovery/web-01_westeurope_38823086363464_4f1c2a3b4d5e4f608a7b9c0d1e2f3a4b76a4dced41ff78.py
+file_name:
+  description: The file name Azure chooses (its C(scriptNameSuffix) without the password, plus C(scriptExtension)).
+  returned: state=present and not check mode
+  type: str
+os_type:
+  description: V(Linux) or V(Windows), the kind of artefact Azure gave.
+  returned: state=present
+  type: str
+password:
+  description:
+    - The 15-character password the script asks for. A secret - returned only when the task runs with C(no_log)
+      and O(password_file) is not set.
+  returned: state=present, not check mode, task run with no_log
+  type: str
+password_file:
+  description: Where the password was written, when O(password_file) is set.
+  returned: state=present, not check mode, password_file set
+  type: str
+expires_at:
+  description: When Azure closes the session (12 hours after it was provisioned or renewed), ISO 8601 UTC.
+  returned: state=present and not check mode
+  type: str
+  sample: "2026-11-25T00:15:02Z"
+download_url:
+  description: For a Windows VM, the URL Azure links the executable to.
+  returned: state=present, Windows VM, not check mode
+  type: str
+downloaded:
+  description: For a Windows VM, whether the executable was downloaded to RV(path).
+  returned: state=present, Windows VM, not check mode
+  type: bool
+session_reused:
+  description: True when an active session was reused instead of provisioning one.
+  returned: state=present
+  type: bool
+recovery_point:
+  description: The recovery point used (state=present), with C(id), C(time), C(type) and C(tiers).
+  returned: state=present
+  type: dict
+  sample: {id: "38823086363464", time: "2026-11-20T00:00:00.0000000Z", type: CrashConsistent, tiers: [InstantRP, HardenedRP]}
+revoked:
+  description: The ids of the recovery points whose sessions were revoked (state=absent).
+  returned: state=absent
+  type: list
+  elements: str
+removed:
+  description: The files removed from O(dest) (state=absent).
+  returned: state=absent
+  type: list
+  elements: str
+instructions:
+  description: Short steps to mount the recovery point with the file and to unmount it afterwards. No secret in them.
+  returned: state=present
+  type: list
+  elements: str
+"""
+
+import base64
+import hashlib
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
+    FABRIC, backup_client, container_name, item_name, list_all, newest_point, parse_time, read_vault, resolve_vm_ref,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, NONE, UPDATE, plan
+
+SESSION_HOURS = 12
+# Azure hides the password inside scriptNameSuffix: 15 characters, 33 after its last '_' (contract §4).
+PASSWORD_OFFSET = 33
+PASSWORD_LENGTH = 15
+# The value Azure's own clients put in TargetPassword so the Linux script asks for the password.
+PROMPT_MARKER = "UserInput012345"
+TARGET_PASSWORD = re.compile(r'TargetPassword="[^"]*"')
+# Tiers Instant Item Recovery can mount; a point only in ArchivedRP must be rehydrated first.
+MOUNTABLE_TIERS = ("InstantRP", "HardenedRP")
+MARKER_SUFFIX = ".file_recovery.json"
+DOWNLOAD_TIMEOUT = 120
+
+
+# --- pure helpers (unit tested) -----------------------------------------------------------
+
+def iso_utc(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def valid_tiers(point):
+    """The tiers in which the point is valid, e.g. ``["InstantRP", "HardenedRP"]``."""
+    details = point["properties"].get("recoveryPointTierDetails") or []
+    return [tier.get("type") for tier in details if str(tier.get("status", "")).lower() == "valid"]
+
+
+def mountable(point):
+    """ILR needs a snapshot (InstantRP) or vault-standard (HardenedRP) copy; old points carry no tier details."""
+    tiers = valid_tiers(point)
+    return not point["properties"].get("recoveryPointTierDetails") or any(tier in MOUNTABLE_TIERS for tier in tiers)
+
+
+def point_summary(point):
+    properties = point["properties"]
+    return {"id": point["name"], "time": properties.get("recoveryPointTime"), "type": properties.get("recoveryPointType"),
+            "tiers": valid_tiers(point)}
+
+
+def split_suffix(suffix):
+    """(file stem, password) from a ``scriptNameSuffix``: the password is 15 characters, 33 after the last ``_``."""
+    start = (suffix or "").rfind("_") + PASSWORD_OFFSET
+    if start < PASSWORD_OFFSET or len(suffix) < start + PASSWORD_LENGTH:
+        raise ValueError("Azure's scriptNameSuffix does not carry the session password where Azure's clients expect it")
+    return suffix[:start] + suffix[start + PASSWORD_LENGTH:], suffix[start:start + PASSWORD_LENGTH]
+
+
+def safe_file_name(name):
+    """Refuse a name that would leave the destination directory."""
+    if not name or name in (".", "..") or os.path.basename(name) != name or "\\" in name:
+        raise ValueError(f"Azure gave an unusable script file name {name!r}")
+    return name
+
+
+def os_type_of(client_scripts):
+    """Windows when Azure gives two entries (the second links the executable), as Azure's clients decide."""
+    return "Windows" if len(client_scripts) == 2 else "Linux"
+
+
+def script_artefact(client_scripts):
+    """What to write for these ``clientScripts`` (mappings as Azure sends them).
+
+    Returns ``{os_type, file_name, password, content (bytes or None), url}``; for Windows ``content`` is None
+    and ``url`` names the executable.
+    """
+    if not client_scripts:
+        raise ValueError("Azure returned no client script for the session")
+    os_type = os_type_of(client_scripts)
+    script = client_scripts[1] if os_type == "Windows" else client_scripts[0]
+    stem, password = split_suffix(script.get("scriptNameSuffix"))
+    file_name = safe_file_name(stem + (script.get("scriptExtension") or ""))
+    if os_type == "Windows":
+        if not script.get("url"):
+            raise ValueError("Azure returned no download URL for the Windows executable")
+        return {"os_type": os_type, "file_name": file_name, "password": password, "content": None, "url": script["url"]}
+    text = base64.b64decode(script.get("scriptContent") or "").decode("utf-8")
+    return {"os_type": os_type, "file_name": file_name, "password": password,
+            "content": prompting_script(text).encode("utf-8"), "url": None}
+
+
+def prompting_script(text):
+    """The Linux script with Azure's embedded password replaced by the prompt marker (what Azure's clients do)."""
+    return TARGET_PASSWORD.sub(f'TargetPassword="{PROMPT_MARKER}"', text, count=1)
+
+
+def parse_mode(mode):
+    """An int file mode from ``0700``, ``'0700'``, ``'700'`` or 448; ValueError otherwise."""
+    if isinstance(mode, int):
+        value = mode
+    else:
+        text = str(mode).strip()
+        if not re.fullmatch(r"0?o?[0-7]{3,4}", text):
+            raise ValueError(f"mode must be octal such as '0700', got {mode!r}")
+        value = int(text.replace("o", ""), 8)
+    if not 0 <= value <= 0o7777:
+        raise ValueError(f"mode must be octal such as '0700', got {mode!r}")
+    return value
+
+
+def operation_id(response):
+    """The operation id: the last path segment of the Azure-AsyncOperation (or Location) URL."""
+    url = response.headers.get("Azure-AsyncOperation") or response.headers.get("Location") or ""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def marker_name(vm_name, point_id):
+    return f".{vm_name}.{point_id}{MARKER_SUFFIX}"
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def instructions(artefact, expires_at):
+    """Short mount / unmount steps for the artefact. Never contains the password."""
+    name = artefact["file_name"]
+    closes = f"Azure closes the session at {expires_at}."
+    if artefact["os_type"] == "Windows":
+        return [
+            f"Copy {name} to a Windows machine (Windows Server 2012 R2 / Windows 8.1 or later, outbound TCP 3260 to Azure) "
+            "and run it as Administrator.",
+            "Enter the session password when it asks (the task's password, or the password_file).",
+            "The recovery point's volumes appear as new drive letters; copy the files you need.",
+            f"Unmount: run this module with state=absent (it revokes the session and removes {name}). {closes}",
+        ]
+    return [
+        f"Copy {name} to a Linux machine (the VM itself or one with a compatible distribution, python3, open-iscsi, "
+        "outbound TCP 3260 to Azure).",
+        f"Run: sudo python3 {name} and enter the session password when it asks (the task's password, or the password_file).",
+        "The script mounts the recovery point's volumes under a folder beside it and prints their paths; copy the files you need.",
+        f"Unmount: sudo python3 {name} clean, then run this module with state=absent to revoke the session. {closes}",
+    ]
+
+
+# --- files ---------------------------------------------------------------------------------
+
+def write_atomically(directory, name, data, mode):
+    """Write ``data`` to ``directory/name`` through a temporary file in the same directory and os.replace."""
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, os.path.join(directory, name))
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def read_bytes(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def read_marker(dest, vm_name, point_id):
+    data = read_bytes(os.path.join(dest, marker_name(vm_name, point_id)))
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        return None
+
+
+def markers_of_vm(dest, vm_name):
+    """{point id: marker} of every session file this module wrote for the VM in ``dest``."""
+    prefix = f".{vm_name}."
+    found = {}
+    if os.path.isdir(dest):
+        for entry in sorted(os.listdir(dest)):
+            if entry.startswith(prefix) and entry.endswith(MARKER_SUFFIX):
+                point_id = entry[len(prefix):-len(MARKER_SUFFIX)]
+                marker = read_marker(dest, vm_name, point_id) if point_id.isdigit() else None
+                if marker:
+                    found[point_id] = marker
+    return found
+
+
+def download(url, ca_bundle):
+    """The bytes at ``url`` (the executable Azure links), or None when it cannot be fetched.
+
+    Uses requests, as the SDKs do, so ``ca_bundle``, REQUESTS_CA_BUNDLE and proxy variables apply alike.
+    No Azure token is sent: the URL is a public download.
+    """
+    import requests  # pylint: disable=import-outside-toplevel
+
+    try:
+        response = requests.get(url, verify=ca_bundle or True, timeout=DOWNLOAD_TIMEOUT)
+        response.raise_for_status()
+        return response.content
+    except requests.RequestException:
+        return None
+
+
+# --- the module ----------------------------------------------------------------------------
+
+class FileRecovery:
+    """One VM's file recovery: pick the point, reuse or provision its session, write the file, or revoke."""
+
+    def __init__(self, module, vm_ref):
+        self.module = module
+        self.params = module.params
+        self.session = module.session
+        self.vm = vm_ref
+        self.vault = self.params["vault_name"]
+        self.group = self.params["resource_group"]
+        self.names = (container_name(vm_ref["resource_group"], vm_ref["name"]), item_name(vm_ref["resource_group"], vm_ref["name"]))
+        self.dest = self.params["dest"]
+
+    @property
+    def ilr(self):
+        return backup_client(self.session).item_level_recovery_connections
+
+    # reads
+
+    def require_item(self):
+        """The vault and the VM's protected item must exist; clear errors otherwise."""
+        read_vault(self.session, self.group, self.vault)
+        container, item = self.names
+        found = self.session.get_or_none(f"read protected item of VM {self.vm['label']}", backup_client(self.session).protected_items.get,
+                                         self.vault, self.group, FABRIC, container, item)
+        if found is None:
+            raise LookupError(f"VM {self.vm['label']} is not protected by vault {self.vault} (no protected item {item}); "
+                              "check the VM name and resource group, or protect it first")
+
+    def list_points(self):
+        return list_all(self.session, f"list recovery points of VM {self.vm['label']}", backup_client(self.session).recovery_points.list,
+                        self.vault, self.group, FABRIC, *self.names)
+
+    def get_point(self, point_id):
+        container, item = self.names
+        found = self.session.get_or_none(f"read recovery point {point_id} of VM {self.vm['label']}",
+                                         backup_client(self.session).recovery_points.get, self.vault, self.group, FABRIC, container, item, point_id)
+        if found is None:
+            raise LookupError(f"VM {self.vm['label']} has no recovery point {point_id} in vault {self.vault}")
+        return as_mapping(found)
+
+    def chosen_point(self):
+        """The point the options name; refuses one that exists only in the archive tier."""
+        before = self.params["before"]
+        if self.params["recovery_point"] not in (None, "latest"):
+            point = self.get_point(self.params["recovery_point"])
+        else:
+            point = newest_point(self.list_points(), parse_time(before) if before else None)
+            if point is None:
+                when = f" taken at or before {iso_utc(parse_time(before))}" if before else ""
+                raise LookupError(f"VM {self.vm['label']} has no recovery point{when} in vault {self.vault}")
+        if not mountable(point):
+            raise LookupError(f"recovery point {point['name']} ({point['properties'].get('recoveryPointTime')}) of VM {self.vm['label']} is "
+                              f"only in the archive tier ({', '.join(valid_tiers(point)) or 'no valid tier'}); file recovery needs a snapshot "
+                              "or vault-standard point: rehydrate it or choose another point")
+        return point
+
+    # writes to Azure
+
+    def provision(self, point, renew_existing):
+        """POST provisionInstantItemRecovery (202 only), wait, and return (operation id, client scripts, finished time)."""
+        container, item = self.names
+        properties = {"objectType": "IaasVMILRRegistrationRequest", "recoveryPointId": point["name"], "virtualMachineId": self.vm["id"],
+                      "renewExistingRegistration": renew_existing}
+        if self.params["initiator_name"]:
+            properties["initiatorName"] = self.params["initiator_name"]
+        operation = f"provision file recovery for point {point['name']} of VM {self.vm['label']}"
+        response = self.session.call_with_headers(operation, self.ilr.provision, self.vault, self.group, FABRIC, container, item,
+                                                  point["name"], {"properties": properties})
+        status = self.session.wait_for_operation(operation, response, self.params["wait_timeout"]) or {}
+        op_id = operation_id(response)
+        scripts = ((status.get("properties") or {}).get("recoveryTarget") or {}).get("clientScripts")
+        if not scripts:
+            scripts = self.scripts_of(point["name"], op_id)
+        finished = parse_time(status["endTime"]) if status.get("endTime") else datetime.now(timezone.utc)
+        return op_id, scripts, finished
+
+    def scripts_of(self, point_id, op_id):
+        """The session's client scripts (POST listInstantItemRecoveryOperationResult: a read; resource group first)."""
+        container, item = self.names
+        target = self.session.call(f"read file recovery scripts of point {point_id} of VM {self.vm['label']}",
+                                   self.ilr.list_instant_item_recovery_operation_result, self.group, self.vault, FABRIC, container, item,
+                                   point_id, {"provisionInstantItemRecoveryOperationId": op_id})
+        return (as_mapping(target) or {}).get("clientScripts") or []
+
+    def revoke(self, point_id):
+        container, item = self.names
+        operation = f"revoke file recovery for point {point_id} of VM {self.vm['label']}"
+        response = self.session.call_with_headers(operation, self.ilr.revoke, self.vault, self.group, FABRIC, container, item, point_id)
+        self.session.wait_for_operation(operation, response, self.params["wait_timeout"])
+
+    # files
+
+    def artefact_bytes(self, artefact):
+        if artefact["content"] is not None:
+            return artefact["content"]
+        data = download(artefact["url"], self.session.ca_bundle)
+        if data is None:
+            self.module.warn(f"could not download the Windows executable {artefact['file_name']}; fetch it from download_url")
+        return data
+
+    def current_file(self, marker):
+        """The path of the file a marker names when it is still there unchanged, else None."""
+        if not marker or not marker.get("file_name"):
+            return None
+        path = os.path.join(self.dest, marker["file_name"])
+        data = read_bytes(path)
+        return path if data is not None and sha256(data) == marker.get("sha256") else None
+
+    def write_files(self, point, artefact, data, session):
+        """Write the artefact (if any bytes) and its marker; True when anything on disk changed."""
+        os.makedirs(self.dest, mode=0o700, exist_ok=True)
+        changed = False
+        path = os.path.join(self.dest, artefact["file_name"])
+        if data is not None and read_bytes(path) != data:
+            write_atomically(self.dest, artefact["file_name"], data, parse_mode(self.params["mode"]))
+            changed = True
+        marker = {"vm_id": self.vm["id"], "recovery_point_id": point["name"], "operation_id": session["operation_id"],
+                  "file_name": artefact["file_name"], "os_type": artefact["os_type"], "expires_at": session["expires_at"],
+                  "download_url": artefact["url"], "sha256": sha256(data) if data is not None else None}
+        marker_bytes = (json.dumps(marker, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        name = marker_name(self.vm["name"], point["name"])
+        if read_bytes(os.path.join(self.dest, name)) != marker_bytes:
+            write_atomically(self.dest, name, marker_bytes, 0o600)
+        return changed
+
+    def deliver_password(self, password):
+        """Return the password (task runs with no_log) or write it to password_file; never both."""
+        if not self.params["password_file"]:
+            return {"password": password}
+        self.module.no_log_values.add(password)
+        path = self.params["password_file"]
+        directory, name = os.path.split(os.path.abspath(path))
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        if read_bytes(path) != (password + "\n").encode("utf-8"):
+            write_atomically(directory, name, (password + "\n").encode("utf-8"), 0o600)
+        return {"password_file": path}
+
+    # state=present
+
+    def present(self):
+        point = self.chosen_point()
+        active = bool(point["properties"].get("isInstantIlrSessionActive"))
+        marker = read_marker(self.dest, self.vm["name"], point["name"])
+        reusable = active and bool(marker and marker.get("operation_id")) and not self.params["renew"]
+        existing = self.current_file(marker) if reusable else None
+        before = {"session_active": active, "path": existing}
+        after = {"session_active": True, "path": existing or os.path.join(self.dest, "<file name Azure gives>")}
+        action, diff = plan(before if (active or existing) else None, after, "present")
+        if self.params["renew"] and active:
+            action = UPDATE
+        result = {"recovery_point": point_summary(point), "session_reused": reusable, "diff": diff}
+        if self.module.check_mode:
+            return dict(result, changed=action != NONE, os_type=point["properties"].get("osType"))
+        return dict(result, **self.open_session(point, active, marker if reusable else None))
+
+    def open_session(self, point, active, reusable_marker):
+        """Reuse the session a marker names (a read), or provision; then write the files and report."""
+        session = None
+        if reusable_marker:
+            try:
+                scripts = self.scripts_of(point["name"], reusable_marker["operation_id"])
+                session = {"operation_id": reusable_marker["operation_id"], "expires_at": reusable_marker.get("expires_at"), "reused": True}
+            except AzureOperationError as error:
+                if not error.status or error.status >= 500:
+                    raise
+                self.module.warn(f"the recorded session could not be read ({error.azure_message}); provisioning again")
+        if session is None:
+            op_id, scripts, finished = self.provision(point, renew_existing=active)
+            session = {"operation_id": op_id, "expires_at": iso_utc(finished + timedelta(hours=SESSION_HOURS)), "reused": False}
+        artefact = script_artefact(scripts)
+        data = self.artefact_bytes(artefact)
+        files_changed = self.write_files(point, artefact, data, session)
+        path = os.path.join(self.dest, artefact["file_name"]) if data is not None else None
+        result = {"changed": files_changed or not session["reused"], "session_reused": session["reused"], "os_type": artefact["os_type"],
+                  "path": path, "file_name": artefact["file_name"], "expires_at": session["expires_at"],
+                  "instructions": instructions(artefact, session["expires_at"])}
+        if artefact["os_type"] == "Windows":
+            result.update(download_url=artefact["url"], downloaded=data is not None)
+        result.update(self.deliver_password(artefact["password"]))
+        return result
+
+    # state=absent
+
+    def absent(self):
+        """Revoke the named point's session, or every active session of the VM; remove the files written for them."""
+        markers = markers_of_vm(self.dest, self.vm["name"])
+        if self.params["recovery_point"] is None and self.params["before"] is None:
+            points = [point for point in self.list_points() if point["properties"].get("isInstantIlrSessionActive")]
+        else:
+            points = [self.chosen_point()]
+            markers = {point_id: marker for point_id, marker in markers.items() if point_id == points[0]["name"]}
+            points = [point for point in points if point["properties"].get("isInstantIlrSessionActive")]
+        to_revoke = [point["name"] for point in points]
+        to_remove = self.files_to_remove(markers)
+        action, diff = plan({"active_sessions": to_revoke, "files": to_remove} if (to_revoke or to_remove) else None, None, "absent")
+        if action == DELETE and not self.module.check_mode:
+            for point_id in to_revoke:
+                self.revoke(point_id)
+            for path in to_remove:
+                os.unlink(path)
+        return {"changed": action != NONE, "revoked": to_revoke, "removed": to_remove, "diff": diff}
+
+    def files_to_remove(self, markers):
+        paths = []
+        for point_id, marker in markers.items():
+            for name in (marker.get("file_name"), marker_name(self.vm["name"], point_id)):
+                if name and os.path.exists(os.path.join(self.dest, name)):
+                    paths.append(os.path.join(self.dest, name))
+        return paths
+
+
+def check_options(module):
+    """Refuse bad input before any call to Azure."""
+    params = module.params
+    if params["recovery_point"] is not None and params["before"] is not None:
+        module.fail_json(msg="recovery_point and before are mutually exclusive: name a point (an id or latest), or a time")
+    if params["recovery_point"] is not None and not re.fullmatch(r"latest|[0-9]+", params["recovery_point"]):
+        module.fail_json(msg=f"recovery_point must be 'latest' or a recovery point id (digits), got {params['recovery_point']!r}")
+    try:
+        if params["before"] is not None:
+            parse_time(params["before"])
+        parse_mode(params["mode"])
+    except ValueError as error:
+        module.fail_json(msg=f"{'before' if 'date or time' in str(error) else 'mode'}: {error}")
+    if params["wait_timeout"] < 1:
+        module.fail_json(msg="wait_timeout must be 1 or more seconds")
+    if params["state"] == "present" and not params["password_file"] and not module.no_log:
+        module.fail_json(msg="file_recovery_script returns the session password, a secret: run the task with no_log: true, "
+                             "or set password_file to have it written to a private file")
+
+
+def main():
+    module = AzureBackupModule(
+        argument_spec=dict(
+            vault_name=dict(type="str", required=True),
+            resource_group=dict(type="str", required=True),
+            vm=dict(type="dict", required=True, options=dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))),
+            recovery_point=dict(type="str"),
+            before=dict(type="str"),
+            dest=dict(type="path", required=True),
+            mode=dict(type="raw", default="0700"),
+            initiator_name=dict(type="str"),
+            renew=dict(type="bool", default=False),
+            password_file=dict(type="path", no_log=False),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            wait_timeout=dict(type="int", default=900),
+        ),
+        clients=("recoveryservices", "backup"),
+        supports_check_mode=True,
+    )
+    check_options(module)
+    try:
+        vm_ref = resolve_vm_ref(module.params["vm"], module.session.subscription_id)
+    except ValueError as error:
+        module.fail_json(msg=f"vm: {error}")
+    recovery = FileRecovery(module, vm_ref)
+
+    def run():
+        try:
+            recovery.require_item()
+            result = recovery.present() if module.params["state"] == "present" else recovery.absent()
+        except (LookupError, ValueError) as error:
+            module.fail_json(msg=str(error))
+        return result
+
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
