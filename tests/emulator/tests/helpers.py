@@ -4,7 +4,7 @@ from pathlib import Path
 
 import requests
 
-DEMO = Path(__file__).resolve().parents[1] / "estates" / "demo.yml"
+DEMO = Path(__file__).resolve().parent / "estate.yml"
 MINIMAL = Path(__file__).resolve().parents[1] / "estates" / "minimal.yml"
 TENANT = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
