@@ -87,6 +87,7 @@ options:
   password_file:
     description:
       - Write the session password to this file (mode 0600) instead of returning it in RV(password).
+      - With O(state=absent) the file is removed.
       - "Without it the task must run with C(no_log: true), so the password never reaches the output; otherwise the task
         fails before anything is provisioned."
     type: path
@@ -621,11 +622,14 @@ class FileRecovery:
         return {"changed": action != NONE, "revoked": to_revoke, "removed": to_remove, "diff": diff}
 
     def files_to_remove(self, markers):
+        """The files written for these sessions, and O(password_file) when given."""
         paths = []
         for point_id, marker in markers.items():
             for name in (marker.get("file_name"), marker_name(self.vm["name"], point_id)):
                 if name and os.path.exists(os.path.join(self.dest, name)):
                     paths.append(os.path.join(self.dest, name))
+        if self.params["password_file"] and os.path.exists(self.params["password_file"]):
+            paths.append(self.params["password_file"])
         return paths
 
 
