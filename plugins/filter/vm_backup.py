@@ -218,6 +218,7 @@ class FilterModule:
     def filters(self):
         return {
             "vm_backup_batches": vm_backup_batches,
+            "precheck_rows": precheck_rows,
             "precheck_skips": precheck_skips,
             "precheck_table": precheck_table,
             "backup_coverage": backup_coverage,

@@ -94,6 +94,13 @@ def test_precheck_skips_keep_the_critical_reasons_and_vault():
          "reason": "pre-check failed: vault rsv-neu not found"}]
 
 
+def test_precheck_rows_name_vault_status_and_reason():
+    rows = filters.precheck_rows(PRECHECK)
+    assert [(row["vault"], row["name"], row["status"]) for row in rows] == [
+        ("rsv-weu", "vm-web-01", "Passed"), ("rsv-weu", "vm-old", "Critical"), ("rsv-weu", "vm-batch", "Warning"), ("rsv-neu", "vm-api", "Critical")]
+    assert rows[2]["reason"] == "VM is stopped"
+
+
 def test_precheck_table_is_aligned_worst_first():
     lines = filters.precheck_table(PRECHECK)
     assert lines[0].split() == ["STATUS", "VM", "RESOURCE", "GROUP", "VAULT", "REASON"]
@@ -141,4 +148,4 @@ def test_coverage_table_totals_and_reasons():
 
 
 def test_filters_are_registered():
-    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "precheck_skips", "precheck_table", "backup_coverage", "coverage_table"}
+    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "precheck_rows", "precheck_skips", "precheck_table", "backup_coverage", "coverage_table"}
