@@ -149,8 +149,10 @@ def aligned(header, rows):
 
 def precheck_table(registered):
     """Lines of a Passed / Warning / Critical table, one per VM, worst first."""
-    rows = sorted(precheck_rows(registered), key=lambda row: (STATUS_ORDER.index(row["status"]) if row["status"] in STATUS_ORDER else 0,
-                                                                  row["vault"], row["name"] or ""))
+    def worst_first(row):
+        return (STATUS_ORDER.index(row["status"]) if row["status"] in STATUS_ORDER else 0, row["vault"], row["name"] or "")
+
+    rows = sorted(precheck_rows(registered), key=worst_first)
     return aligned(("STATUS", "VM", "RESOURCE GROUP", "VAULT", "REASON"),
                    [(row["status"], row["name"], row["resource_group"], row["vault"], row["reason"]) for row in rows])
 
@@ -196,7 +198,7 @@ def backup_coverage(protection_results, precheck_results=None, skipped=None, pla
         for vm in result["vms"]:
             add_vm(entry, vm, planned, warnings)
     return [dict(entry, totals={status: len(entry[status]) for status in ("protected", "unprotected", "skipped", "failed")})
-            for _, entry in sorted(coverage.items())]
+            for entry in (coverage[key] for key in sorted(coverage))]
 
 
 def coverage_table(coverage):

@@ -148,4 +148,5 @@ def test_coverage_table_totals_and_reasons():
 
 
 def test_filters_are_registered():
-    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "precheck_rows", "precheck_skips", "precheck_table", "backup_coverage", "coverage_table"}
+    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "precheck_rows", "precheck_skips", "precheck_table",
+                                                     "backup_coverage", "coverage_table"}
