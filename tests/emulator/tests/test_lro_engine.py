@@ -43,5 +43,5 @@ def test_operations_are_scoped():
 
 def test_retry_after_on_a_4xx_is_refused():
     with pytest.raises(ValueError):
-        _ = ArmError(404, "NotFound", "x", {"Retry-After": "1"})
+        raise ArmError(404, "NotFound", "x", {"Retry-After": "1"})
     assert ArmError(429, "Throttled", "x", {"Retry-After": "1"}).status == 429

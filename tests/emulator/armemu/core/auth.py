@@ -120,7 +120,7 @@ class Directory:
         if not authorization:
             raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", {
                 "WWW-Authenticate": challenge + ', error_description="The authentication failed because of missing \'Authorization\' header."'})
-        scheme, _, token = authorization.partition(" ")
+        scheme, dummy, token = authorization.partition(" ")
         with self._lock:
             client_id, expiry = self._tokens.get(token.strip(), (None, 0)) if scheme.lower() == "bearer" else (None, 0)
             principal = self._principals.get(client_id)

@@ -46,7 +46,7 @@ def apply_estate(estate, store, directory, modules):
         hook = getattr(module, "load_estate", None)
         if hook:
             hooks.append((getattr(module, "ESTATE_PRIORITY", 50), module.__name__, hook))
-    for _, _, hook in sorted(hooks, key=lambda entry: entry[:2]):
+    for hook in [entry[2] for entry in sorted(hooks, key=lambda entry: entry[:2])]:
         hook(store, estate)
     for section in sorted(set(estate) - claimed):
         print(f"armemu: estate section {section!r} is not read by any resource file", file=sys.stderr)

@@ -40,7 +40,7 @@ class Route:
 
     @property
     def specificity(self):
-        return tuple(not is_param for is_param, _ in self.pattern)
+        return tuple(not segment[0] for segment in self.pattern)
 
 
 _ROUTES = []
@@ -85,7 +85,7 @@ def match(method, segments):
             candidates.append((candidate.specificity, candidate, params))
     if not candidates:
         return None, None
-    _, best, params = max(candidates, key=lambda entry: entry[0])
+    best, params = max(candidates, key=lambda entry: entry[0])[1:]
     return best, params
 
 

@@ -76,9 +76,9 @@ def instance_discovery(req):
 
 def _form(req):
     fields = {key: values[0] for key, values in parse_qs(req.raw_body.decode("utf-8")).items()}
-    scheme, _, credentials = req.headers.get("Authorization", "").partition(" ")
+    scheme, dummy, credentials = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "basic" and credentials:
-        client_id, _, secret = base64.b64decode(credentials).decode("utf-8").partition(":")
+        client_id, dummy, secret = base64.b64decode(credentials).decode("utf-8").partition(":")
         fields.setdefault("client_id", unquote(client_id))
         fields.setdefault("client_secret", unquote(secret))
     return fields

@@ -30,8 +30,8 @@ def test_shorter_retention_unlocked_to_disabled_and_guard_removal_are_downgrades
     current = dict(BASE, soft_delete_retention_days=30, immutability="Unlocked", resource_guard_id=GUARD)
     desired = dict(current, soft_delete_retention_days=14, immutability="Disabled", resource_guard_id=None)
     assert len(vault_security.downgrades(current, desired)) == 3
-    assert vault_security.critical_operations(current, desired) == [vault_security.CONFIG_WRITE, vault_security.REDUCE_IMMUTABILITY,
-                                                                     vault_security.DELETE_GUARD_PROXY]
+    expected = [vault_security.CONFIG_WRITE, vault_security.REDUCE_IMMUTABILITY, vault_security.DELETE_GUARD_PROXY]
+    assert vault_security.critical_operations(current, desired) == expected
 
 
 def test_guard_request_matches_the_vault_operation_or_the_guard_request_type():
