@@ -23,7 +23,7 @@ if command -v pwsh >/dev/null 2>&1 || [ $# -gt 0 ]; then
 else
   # validate-modules reads a PowerShell module's argument spec by running pwsh, which this
   # machine cannot install: validate the Python modules (and every .py doc stub of a .ps1
-  # module) here; the .ps1 files get pslint and tests/unit/test_powershell_syntax.py.
+  # module) here; the .ps1 files get pslint and tests/unit/powershell/test_powershell_syntax.py.
   "${ansible_test[@]}" --skip-test validate-modules
   "${ansible_test[@]}" --test validate-modules $(cd "$tree" && ls plugins/modules/*.py)
 fi
