@@ -224,7 +224,7 @@ summary:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
     IAAS_VM, finish_write, index_by_vm_id, item_delete, item_name, item_put, container_name, list_policies,
     list_protectable_vms, list_protected_vms, names_from_item_id, read_vault, refresh_containers, resolve_vm_ref,
-    run_parallel, trigger_backup, vault_resource_id, wait_for_job,
+    run_parallel, trigger_backup, wait_for_job,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
@@ -236,6 +236,11 @@ VM_OPTIONS = dict(id=dict(type="str"), name=dict(type="str"), resource_group=dic
 STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
 
 
+def vms_to_protect_first_time(plans):
+    """Plans of VMs the vault has no item for and that are to be protected (and have no error yet)."""
+    return [plan for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]]
+
+
 class ProtectionRun:
     """One vm_protection task: read the vault once, plan per VM, write in parallel, report per VM."""
 
@@ -245,7 +250,6 @@ class ProtectionRun:
         self.session = module.session
         self.vault = self.params["vault_name"]
         self.resource_group = self.params["resource_group"]
-        self.vault_id = vault_resource_id(self.session.subscription_id, self.resource_group, self.vault)
         self.targets = targets
         self.expiry = expiry
         self.policies = {}
@@ -282,7 +286,7 @@ class ProtectionRun:
 
     def precheck_new(self, plans):
         """Cheap pre-checks (exists, region, protected elsewhere) for VMs not protected yet."""
-        new = [plan for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]]
+        new = vms_to_protect_first_time(plans)
         if not new or not self.params["precheck"]:
             return
         vault = read_vault(self.session, self.resource_group, self.vault)
@@ -300,7 +304,7 @@ class ProtectionRun:
 
     def locate_new(self, plans):
         """Container and item names of VMs to protect: from ONE protectable-items listing, after at most ONE discovery."""
-        new = [plan for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]]
+        new = vms_to_protect_first_time(plans)
         if not new:
             return
         protectable = index_by_vm_id(list_protectable_vms(self.session, self.vault, self.resource_group))
