@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import os
-import tempfile
 from xml.etree import ElementTree
 
 CREDENTIALS_NAMESPACE = "http://schemas.datacontract.org/2004/07/Microsoft.Azure.Portal.RecoveryServices.Models.Common"
@@ -205,20 +203,3 @@ def read_credentials_file(path):
     except OSError as error:
         raise CredentialsFileError(f"cannot read {path}: {error}") from error
     return values, certificate_from_management_cert(values["ManagementCert"])
-
-
-def write_private_file(path, content):
-    """Write ``content`` to ``path`` atomically with mode 0600 (temporary file + rename)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise

@@ -211,7 +211,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -219,6 +218,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
     FABRIC, backup_client, container_name, item_name, list_all, newest_point, parse_time, read_vault, resolve_vm_ref,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, NONE, UPDATE, plan
 
@@ -355,20 +355,6 @@ def instructions(artefact, expires_at):
 
 
 # --- files ---------------------------------------------------------------------------------
-
-def write_atomically(directory, name, data, mode):
-    """Write ``data`` to ``directory/name`` through a temporary file in the same directory and os.replace."""
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, os.path.join(directory, name))
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
 
 def read_bytes(path):
     try:
@@ -533,7 +519,7 @@ class FileRecovery:
         changed = False
         path = os.path.join(self.dest, artefact["file_name"])
         if data is not None and read_bytes(path) != data:
-            write_atomically(self.dest, artefact["file_name"], data, parse_mode(self.params["mode"]))
+            write_file_atomically(os.path.join(self.dest, artefact["file_name"]), data, parse_mode(self.params["mode"]))
             changed = True
         marker = {"vm_id": self.vm["id"], "recovery_point_id": point["name"], "operation_id": session["operation_id"],
                   "file_name": artefact["file_name"], "os_type": artefact["os_type"], "expires_at": session["expires_at"],
@@ -541,7 +527,7 @@ class FileRecovery:
         marker_bytes = (json.dumps(marker, indent=2, sort_keys=True) + "\n").encode("utf-8")
         name = marker_name(self.vm["name"], point["name"])
         if read_bytes(os.path.join(self.dest, name)) != marker_bytes:
-            write_atomically(self.dest, name, marker_bytes, 0o600)
+            write_file_atomically(os.path.join(self.dest, name), marker_bytes)
         return changed
 
     def deliver_password(self, password):
@@ -553,7 +539,7 @@ class FileRecovery:
         directory, name = os.path.split(os.path.abspath(path))
         os.makedirs(directory, mode=0o700, exist_ok=True)
         if read_bytes(path) != (password + "\n").encode("utf-8"):
-            write_atomically(directory, name, (password + "\n").encode("utf-8"), 0o600)
+            write_file_atomically(os.path.join(directory, name), (password + "\n").encode("utf-8"))
         return {"password_file": path}
 
     # state=present

@@ -135,6 +135,7 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _vault_credentials as creds
@@ -210,7 +211,7 @@ class VaultCredentialsFile(Resource):
         details = self.upload(name, certificate)
         values = creds.credential_values(vault, self.session.subscription_id, self.params["resource_group"],
                                          creds.management_cert(key, certificate, name), details)
-        creds.write_private_file(desired["path"], creds.build_credentials_xml(values))
+        write_file_atomically(desired["path"], creds.build_credentials_xml(values))
         self.written = {"path": desired["path"], "thumbprint": creds.thumbprint(certificate),
                         "expires": certificate.not_valid_after_utc.isoformat(), "certificate_name": name}
 

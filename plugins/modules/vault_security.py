@@ -205,11 +205,11 @@ security_pin:
 """
 
 import json
-import os
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, list_all
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
 
@@ -441,17 +441,9 @@ class VaultSecurity(Resource):
         result = {"expires_at": ticks_to_iso(ticks), "expiry_time_in_utc_ticks": ticks}
         if self.params["security_pin_file"]:
             self.module.no_log_values.add(pin)  # masks the PIN should anything echo it
-            write_private_file(self.params["security_pin_file"], json.dumps(dict(result, pin=pin)) + "\n")
+            write_file_atomically(self.params["security_pin_file"], (json.dumps(dict(result, pin=pin)) + "\n").encode("utf-8"))
             return dict(result, file=self.params["security_pin_file"])
         return dict(result, pin=pin)
-
-
-def write_private_file(path, text):
-    """Write ``text`` to ``path`` readable by the owner only (created 0600, never world-readable in between)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
 
 
 def check_options(module):

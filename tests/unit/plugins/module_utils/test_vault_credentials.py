@@ -2,8 +2,6 @@
 
 import base64
 import datetime
-import os
-import stat
 
 import pytest
 from cryptography import x509
@@ -128,13 +126,3 @@ def test_a_broken_management_cert_is_refused(tmp_path, key_and_certificate):
     path.write_bytes(xml)
     with pytest.raises(creds.CredentialsFileError, match="PFX"):
         creds.read_credentials_file(str(path))
-
-
-def test_write_private_file_is_0600_and_leaves_no_temporary(tmp_path):
-    target = tmp_path / "secret.VaultCredentials"
-    target.write_bytes(b"old")
-    os.chmod(target, 0o644)
-    creds.write_private_file(str(target), b"new")
-    assert target.read_bytes() == b"new"
-    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
-    assert sorted(os.listdir(tmp_path)) == ["secret.VaultCredentials"]

@@ -1,8 +1,6 @@
 """Pure logic of file_recovery_script: script parsing, point choice, file names, modes, atomic writes."""
 
 import base64
-import os
-import stat
 
 import pytest
 
@@ -104,14 +102,6 @@ def test_instructions_never_carry_the_password():
         steps = ilr.instructions(artefact, "2026-11-25T12:00:00Z")
         assert steps and not any(PASSWORD in step for step in steps)
         assert any(artefact["file_name"] in step for step in steps)
-
-
-def test_atomic_write_sets_the_mode_and_leaves_no_temporary_file(tmp_path):
-    ilr.write_atomically(str(tmp_path), "script.py", b"one", 0o700)
-    ilr.write_atomically(str(tmp_path), "script.py", b"two", 0o700)
-    assert (tmp_path / "script.py").read_bytes() == b"two"
-    assert stat.S_IMODE(os.stat(tmp_path / "script.py").st_mode) == 0o700
-    assert os.listdir(tmp_path) == ["script.py"]
 
 
 def test_markers_are_found_per_vm(tmp_path):
