@@ -100,3 +100,15 @@ attributes:
     description: Read-only; returns no diff.
     support: none
 """
+
+    VAULT = r"""
+options:
+  vault_name:
+    description: Name of the Recovery Services vault.
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the vault.
+    type: str
+    required: true
+"""

@@ -13,14 +13,6 @@ description:
   - An Azure VM has a container once it is protected; MARS servers, SQL/SAP hosts and storage accounts are
     containers of their own management types.
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   backup_management_type:
     description: Which kind of containers to list.
     type: str
@@ -36,6 +28,7 @@ options:
     type: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
 author:
   - Azure Backup collection maintainers (@azure-backup)

@@ -19,14 +19,6 @@ description:
   - Azure refuses to send the same category to the same destination from two settings of one vault; the module reports
     which setting already does, before any write.
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   name:
     description: Name of the diagnostic setting.
     type: str
@@ -71,6 +63,7 @@ options:
     type: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
 author:
   - Azure Backup collection maintainers (@azure-backup)

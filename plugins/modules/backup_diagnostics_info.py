@@ -12,19 +12,12 @@ description:
   - Lists the diagnostic settings (Azure Monitor) of a Recovery Services vault, in the shape
     M(azure_backup.recovery_services.backup_diagnostics) manages, with each setting's Azure Policy compliance.
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   name:
     description: Only this setting (an empty list when it does not exist).
     type: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
 author:
   - Azure Backup collection maintainers (@azure-backup)

@@ -14,14 +14,6 @@ description:
   - Each job carries its C(progress) (percent, when Azure reports it) and its C(errors) (Azure's error details
     that hold an actual error).
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   job_id:
     description: One job's id (its name); returns its details. The filters do not apply.
     type: str
@@ -48,6 +40,7 @@ options:
     type: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
 author:
   - Azure Backup collection maintainers (@azure-backup)

@@ -24,14 +24,6 @@ options:
     description: Policy name.
     type: str
     required: true
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   state:
     description: Whether the policy should exist.
     type: str
@@ -167,6 +159,7 @@ options:
         choices: [Days, Weeks, Months, Years]
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
   - azure_backup.recovery_services.azure.WAIT
 author:

@@ -13,14 +13,6 @@ description:
   - Azure VM policies also carry C(settings), the normalised view M(azure_backup.recovery_services.backup_policy)
     takes as options (times as C(HH:MM)), so a policy read here can be fed back to that module.
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   name:
     description: Only this policy.
     type: str
@@ -31,6 +23,7 @@ options:
     choices: [AzureIaasVM, AzureWorkload, AzureStorage, MAB, AzureSql, DPM, AzureBackupServer, all]
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
 author:
   - Azure Backup collection maintainers (@azure-backup)

@@ -13,14 +13,6 @@ description:
     only those in given protection states or with a given policy.
   - Soft-deleted items are listed too (C(is_scheduled_for_deferred_delete)).
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   vms:
     description: Only these VMs, each by O(vms[].id) or by O(vms[].name) and O(vms[].resource_group).
     type: list
@@ -48,6 +40,7 @@ options:
     type: bool
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
 author:
   - Azure Backup collection maintainers (@azure-backup)

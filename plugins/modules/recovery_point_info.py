@@ -12,14 +12,6 @@ description:
   - Lists a protected VM's recovery points, newest first, optionally within a time window; or returns the
     latest one, or the closest one at or before a given time.
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   vm:
     description: The VM, by O(vm.id) or by O(vm.name) and O(vm.resource_group).
     type: dict
@@ -49,6 +41,7 @@ options:
     type: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
 author:
   - Azure Backup collection maintainers (@azure-backup)

@@ -23,14 +23,6 @@ description:
   - The task fails when any VM failed, after the other VMs were handled; RV(vms) says what happened to each.
   - VMs may live in other resource groups than the vault, but in the vault's subscription and region.
 options:
-  vault_name:
-    description: Name of the Recovery Services vault.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   vms:
     description: The VMs, each by O(vms[].id) or by O(vms[].name) and O(vms[].resource_group). Mutually exclusive with O(vm).
     type: list
@@ -117,6 +109,7 @@ options:
     default: 10
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
   - azure_backup.recovery_services.azure.WAIT
 author:
