@@ -24,7 +24,7 @@ description:
     (C(.<vm>.<point>.file_recovery.json), mode 0600, no secret in it).
   - Linux scripts are written as Azure's own clients (C(az backup restore files mount-rp), PowerShell) write them -
     the password Azure embeds is replaced by the prompt marker C(UserInput012345), so the script asks for the
-    password and the file on disk holds no secret.
+    password and the file on disk holds no secret. O(embed_password=true) writes the script exactly as Azure serves it.
   - For a Windows VM Azure links to an executable; the module downloads it when the URL is reachable and otherwise
     returns RV(download_url) with a warning.
 options:
@@ -82,6 +82,14 @@ options:
     description:
       - Provision again even when an active session and its file exist. Azure renews the existing registration, which
         extends the session.
+    type: bool
+    default: false
+  embed_password:
+    description:
+      - Write the Linux script byte for byte as Azure serves it, with the session password inside it, so it mounts
+        without asking. The file is then a secret for the session's lifetime (mode O(mode), 0700 by default).
+      - By default the embedded password is replaced by the prompt marker, as azure-cli and Az PowerShell do.
+      - No effect on Windows VMs (the executable is always written as downloaded).
     type: bool
     default: false
   password_file:
@@ -279,7 +287,7 @@ def os_type_of(client_scripts):
     return "Windows" if len(client_scripts) == 2 else "Linux"
 
 
-def script_artefact(client_scripts):
+def script_artefact(client_scripts, embed_password=False):
     """What to write for these ``clientScripts`` (mappings as Azure sends them).
 
     Returns ``{os_type, file_name, password, content (bytes or None), url}``; for Windows ``content`` is None
@@ -295,9 +303,9 @@ def script_artefact(client_scripts):
         if not script.get("url"):
             raise ValueError("Azure returned no download URL for the Windows executable")
         return {"os_type": os_type, "file_name": file_name, "password": password, "content": None, "url": script["url"]}
-    text = base64.b64decode(script.get("scriptContent") or "").decode("utf-8")
-    return {"os_type": os_type, "file_name": file_name, "password": password,
-            "content": prompting_script(text).encode("utf-8"), "url": None}
+    served = base64.b64decode(script.get("scriptContent") or "")
+    content = served if embed_password else prompting_script(served.decode("utf-8")).encode("utf-8")
+    return {"os_type": os_type, "file_name": file_name, "password": password, "content": content, "url": None}
 
 
 def prompting_script(text):
@@ -574,7 +582,7 @@ class FileRecovery:
         if session is None:
             op_id, scripts, finished = self.provision(point, renew_existing=active)
             session = {"operation_id": op_id, "expires_at": iso_utc(finished + timedelta(hours=SESSION_HOURS)), "reused": False}
-        artefact = script_artefact(scripts)
+        artefact = script_artefact(scripts, self.params["embed_password"])
         data = self.artefact_bytes(artefact)
         files_changed = self.write_files(point, artefact, data, session)
         path = os.path.join(self.dest, artefact["file_name"]) if data is not None else None
@@ -651,6 +659,7 @@ def main():
             mode=dict(type="raw", default="0700"),
             initiator_name=dict(type="str"),
             renew=dict(type="bool", default=False),
+            embed_password=dict(type="bool", default=False),
             password_file=dict(type="path", no_log=False),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             wait_timeout=dict(type="int", default=900),

@@ -115,3 +115,10 @@ def test_markers_are_found_per_vm(tmp_path):
 def test_markers_of_a_vm_whose_name_extends_another_are_not_mixed_up(tmp_path):
     (tmp_path / ilr.marker_name("app.db", "111")).write_text('{"file_name": "a.py"}')
     assert ilr.markers_of_vm(str(tmp_path), "app") == {}
+
+
+def test_embed_password_keeps_the_served_script_byte_for_byte():
+    scripts = linux_scripts()
+    served = base64.b64decode(scripts[0]["scriptContent"])
+    assert ilr.script_artefact(scripts, embed_password=True)["content"] == served
+    assert ilr.script_artefact(scripts)["content"] != served
