@@ -113,6 +113,19 @@ def parse_filter_time(text):
     return datetime.fromisoformat(day).replace(hour=hour, minute=int(minute), second=int(second), tzinfo=timezone.utc)
 
 
+def filter_window(terms, start_key, end_key):
+    """The (since, until) datetimes a filter's two date terms give; None where a term is absent."""
+    since = parse_filter_time(terms[start_key]) if start_key in terms else None
+    until = parse_filter_time(terms[end_key]) if end_key in terms else None
+    return since, until
+
+
+def in_window(moment_text, since, until):
+    """True when an ISO time lies within [since, until] (an open end is no bound)."""
+    moment = parse_iso(moment_text)
+    return (since is None or moment >= since) and (until is None or moment <= until)
+
+
 def parse_iso(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 

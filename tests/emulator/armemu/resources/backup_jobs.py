@@ -18,7 +18,7 @@ from armemu.core.http import json_response
 from armemu.core.lro import accepted, iso, result_response, utc_now
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_support import bms_error, filter_terms, iso_duration, parse_filter_time, parse_iso, request_vault
+from armemu.resources._backup_support import bms_error, filter_terms, filter_window, in_window, iso_duration, parse_iso, request_vault
 from armemu.resources._vault_support import VAULT, require_vault
 
 JOB_TYPE = "Microsoft.RecoveryServices/vaults/backupJobs"
@@ -92,16 +92,14 @@ def _matches(body, terms, since, until):
     for key, field in (("operation", "operation"), ("status", "status"), ("backupmanagementtype", "backupManagementType")):
         if key in terms and properties.get(field, "").lower() != terms[key].lower():
             return False
-    started = parse_iso(properties["startTime"])
-    return (since is None or started >= since) and (until is None or started <= until)
+    return in_window(properties["startTime"], since, until)
 
 
 @route("GET", VAULT + "/backupJobs")
 def list_jobs(req):
     vault = require_vault(req)
     terms = filter_terms(req.query_value("$filter"))
-    since = parse_filter_time(terms["starttime"]) if "starttime" in terms else None
-    until = parse_filter_time(terms["endtime"]) if "endtime" in terms else None
+    since, until = filter_window(terms, "starttime", "endtime")
     jobs = [_served(body) for body in req.emu.store.children(vault["id"], "backupJobs") if _matches(body, terms, since, until)]
     jobs.sort(key=lambda body: body["properties"]["startTime"], reverse=True)
     return paged_response(req, jobs)

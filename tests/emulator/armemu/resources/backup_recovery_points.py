@@ -17,7 +17,7 @@ from armemu.core.http import json_response
 from armemu.core.lro import iso
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_support import ITEM, bms_error, filter_terms, item_not_found, parse_filter_time, parse_iso, request_item_id
+from armemu.resources._backup_support import ITEM, bms_error, filter_terms, filter_window, in_window, item_not_found, request_item_id
 from armemu.resources._vault_support import require_vault
 
 RP_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/recoveryPoints"
@@ -81,18 +81,13 @@ def _require_item(req):
     return item
 
 
-def _in_range(body, since, until):
-    taken = parse_iso(body["properties"]["recoveryPointTime"])
-    return (since is None or taken >= since) and (until is None or taken <= until)
-
-
 @route("GET", ITEM + "/recoveryPoints")
 def list_recovery_points(req):
     item = _require_item(req)
     terms = filter_terms(req.query_value("$filter"))
-    since = parse_filter_time(terms["startdate"]) if "startdate" in terms else None
-    until = parse_filter_time(terms["enddate"]) if "enddate" in terms else None
-    return paged_response(req, [body for body in recovery_points(req.emu.store, item["id"]) if _in_range(body, since, until)])
+    since, until = filter_window(terms, "startdate", "enddate")
+    points = recovery_points(req.emu.store, item["id"])
+    return paged_response(req, [body for body in points if in_window(body["properties"]["recoveryPointTime"], since, until)])
 
 
 @route("GET", ITEM + "/recoveryPoints/{recoveryPointId}")
