@@ -18,12 +18,25 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
 done
 cd "$tree"
 ansible_test=("$ROOT/.venv/bin/ansible-test" sanity --venv --python 3.11)
-if command -v pwsh >/dev/null 2>&1 || [ $# -gt 0 ]; then
+if command -v pwsh >/dev/null 2>&1; then
   "${ansible_test[@]}" "$@"
 else
   # validate-modules reads a PowerShell module's argument spec by running pwsh, which this
   # machine cannot install: validate the Python modules (and every .py doc stub of a .ps1
   # module) here; the .ps1 files get pslint and tests/unit/powershell/test_powershell_syntax.py.
-  "${ansible_test[@]}" --skip-test validate-modules
-  "${ansible_test[@]}" --test validate-modules $(cd "$tree" && ls plugins/modules/*.py)
+  case " $* " in
+    *" --test "*) ;;
+    *) "${ansible_test[@]}" "$@" --skip-test validate-modules ;;
+  esac
+  if [ $# -eq 0 ] || [[ " $* " == *" validate-modules "* ]]; then
+    "${ansible_test[@]}" --test validate-modules $(ls plugins/modules/*.py)
+  fi
+  others=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = "--test" ] && [ "${2:-}" = "validate-modules" ]; then shift 2; continue; fi
+    others+=("$1"); shift
+  done
+  if [ ${#others[@]} -gt 0 ] && [[ " ${others[*]} " == *" --test "* ]]; then
+    "${ansible_test[@]}" "${others[@]}"
+  fi
 fi
