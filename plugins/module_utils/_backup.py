@@ -75,6 +75,10 @@ def odata_filter(terms):
     return text or None
 
 
+# How a VM is named in module options: by resource id, or by name and resource group (resolve_vm_ref).
+VM_REF_OPTIONS = dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))
+
+
 def container_name(vm_resource_group, vm_name):
     """Azure's protection container name of a Resource Manager VM."""
     return f"IaasVMContainer;iaasvmcontainerv2;{vm_resource_group};{vm_name}"

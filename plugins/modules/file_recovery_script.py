@@ -224,6 +224,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
     FABRIC, backup_client, container_name, item_name, list_all, newest_point, parse_time, read_vault, resolve_vm_ref,
+    VM_REF_OPTIONS,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
@@ -652,7 +653,7 @@ def main():
         argument_spec=dict(
             vault_name=dict(type="str", required=True),
             resource_group=dict(type="str", required=True),
-            vm=dict(type="dict", required=True, options=dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))),
+            vm=dict(type="dict", required=True, options=VM_REF_OPTIONS),
             recovery_point=dict(type="str"),
             before=dict(type="str"),
             dest=dict(type="path", required=True),

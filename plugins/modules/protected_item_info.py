@@ -83,7 +83,9 @@ not_protected:
   elements: str
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import item_vm_id, list_protected_vms, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
+    VM_REF_OPTIONS, item_vm_id, list_protected_vms, resolve_vm_ref,
+)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
@@ -103,7 +105,7 @@ def main():
         argument_spec=dict(
             vault_name=dict(type="str", required=True),
             resource_group=dict(type="str", required=True),
-            vms=dict(type="list", elements="dict", options=dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))),
+            vms=dict(type="list", elements="dict", options=VM_REF_OPTIONS),
             protection_state=dict(type="list", elements="str",
                                   choices=["IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended"]),
             policy=dict(type="str"),

@@ -79,6 +79,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
     FABRIC, backup_client, container_name, filter_date, item_name, list_all, odata_filter, parse_time, resolve_vm_ref,
+    VM_REF_OPTIONS,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
@@ -120,7 +121,7 @@ def main():
         argument_spec=dict(
             vault_name=dict(type="str", required=True),
             resource_group=dict(type="str", required=True),
-            vm=dict(type="dict", required=True, options=dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))),
+            vm=dict(type="dict", required=True, options=VM_REF_OPTIONS),
             latest=dict(type="bool", default=False),
             before=dict(type="str"),
             start_time=dict(type="str"),

@@ -129,16 +129,13 @@ action:
 
 import re
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
 
 VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
 REDUNDANCY_SHORT_FORMS = {"LRS": "LocallyRedundant", "GRS": "GeoRedundant", "ZRS": "ZoneRedundant"}
-
-
-def normalise_location(location):
-    return location.replace(" ", "").lower() if location else location
 
 
 def vault_view(vault):
@@ -182,7 +179,7 @@ class Vault(Resource):
         params = self.params
         identity = params["identity"]
         return {
-            "location": normalise_location(params["location"]),
+            "location": normalise_location(params["location"]) if params["location"] else None,
             "sku": "Standard" if params["sku"] else None,
             "storage_redundancy": REDUNDANCY_SHORT_FORMS.get(params["storage_redundancy"], params["storage_redundancy"]),
             "cross_region_restore": params["cross_region_restore"],

@@ -111,7 +111,7 @@ summary:
   sample: {total: 3, passed: 1, warning: 1, critical: 1}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import read_vault, resolve_vm_ref, run_parallel
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, read_vault, resolve_vm_ref, run_parallel
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import (
     CRITICAL, finding, precheck_vm, summary, worst,
@@ -130,8 +130,7 @@ def main():
         argument_spec=dict(
             vault_name=dict(type="str", required=True),
             resource_group=dict(type="str", required=True),
-            vms=dict(type="list", elements="dict", required=True, options=dict(
-                id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))),
+            vms=dict(type="list", elements="dict", required=True, options=VM_REF_OPTIONS),
             max_parallel=dict(type="int", default=10),
         ),
         clients=("recoveryservices", "backup", "compute"),

@@ -217,7 +217,7 @@ summary:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
     IAAS_VM, finish_write, index_by_vm_id, item_delete, item_name, item_put, container_name, list_policies,
     list_protectable_vms, list_protected_vms, names_from_item_id, read_vault, refresh_containers, resolve_vm_ref,
-    run_parallel, trigger_backup, wait_for_job,
+    run_parallel, trigger_backup, wait_for_job, VM_REF_OPTIONS,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
@@ -225,7 +225,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._pr
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import CRITICAL, precheck_vm
 
-VM_OPTIONS = dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"), policy=dict(type="str"))
+VM_OPTIONS = dict(VM_REF_OPTIONS, policy=dict(type="str"))
 STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
 
 
