@@ -17,6 +17,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cl
     AzureSession,
     resolve_settings,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
 WAIT_ARGUMENT_SPEC = dict(
     wait=dict(type="bool", default=True),
@@ -70,4 +71,6 @@ class AzureBackupModule(AnsibleModule):
             result = main()
         except (AzureOperationError, AzureConfigurationError) as error:
             self.fail_azure(error)
+        except Refusal as refusal:  # bad input or a write Azure would refuse, found before any write
+            self.fail_json(msg=refusal.message, **refusal.details)
         self.exit_json(**result)

@@ -17,6 +17,19 @@ import copy
 CREATE, UPDATE, DELETE, NONE = "create", "update", "delete", "none"
 
 
+class Refusal(Exception):
+    """Input the module refuses, or a write Azure would refuse, found before any write.
+
+    Resources and validators raise it instead of calling ``fail_json``; ``AzureBackupModule.run()``
+    turns it into a failed task with ``msg`` = ``message`` and the ``details`` as extra result keys.
+    """
+
+    def __init__(self, message, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
 def drop_unset(value):
     """Remove keys whose value is None, recursively: unset options never cause changes."""
     if isinstance(value, dict):
