@@ -31,6 +31,20 @@ def require_vault(req):
     return body
 
 
+def azure_spelling(value, allowed):
+    """``value`` in Azure's spelling if it names one of ``allowed``, else None.
+
+    Azure's resource providers match enum values case-insensitively (and ignore the blanks in
+    combined values such as ``SystemAssigned, UserAssigned``) and answer in their own spelling:
+    az sends ``AlwaysOn`` and ``systemassigned,userassigned`` and reads back ``AlwaysON`` and
+    ``SystemAssigned, UserAssigned``.
+    """
+    if not isinstance(value, str):
+        return None
+    wanted = value.replace(" ", "").lower()
+    return next((name for name in allowed if name.replace(" ", "").lower() == wanted), None)
+
+
 def backup_resources(store, vault):
     """(container names, protected item names) under the vault id ``vault``, from the store."""
     prefix = vault.lower() + "/"

@@ -32,7 +32,7 @@ from armemu.core.lro import accepted, status_response
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources._backup_support import vault_items
-from armemu.resources._vault_support import VAULT, require_vault
+from armemu.resources._vault_support import VAULT, azure_spelling, require_vault
 from armemu.resources.backup_jobs import finish_job, start_job
 
 POLICY_TYPE = "Microsoft.RecoveryServices/vaults/backupPolicies"
@@ -158,6 +158,18 @@ RETENTION_LIMITS = {  # schedule: (durationType, smallest count, largest count),
 }
 INSTANT_RP_DAYS = {"V1": (1, 5), "V2": (1, 30)}
 HOURLY_INTERVALS = (4, 6, 8, 12)
+BACKUP_MANAGEMENT_TYPES = ("AzureIaasVM", "AzureStorage", "AzureSql", "AzureWorkload", "MAB", "DPM", "AzureBackupServer", "DefaultBackup")
+
+
+def _spell(container, key, allowed):
+    """Rewrite ``container[key]`` in Azure's spelling when it names one of ``allowed`` in any casing
+    (Azure matches enums case-insensitively); anything else is left for the checks to refuse."""
+    if isinstance(container, dict):
+        container[key] = azure_spelling(container.get(key), allowed) or container.get(key)
+
+
+def _spell_days(days):
+    return [azure_spelling(day, WEEK_DAYS) or day for day in days] if isinstance(days, list) else days
 
 
 def invalid_policy(detail):
@@ -189,6 +201,9 @@ def _days(days, field):
 
 
 def _checked_v1_schedule(schedule):
+    _spell(schedule, "scheduleRunFrequency", ("Daily", "Weekly", "Hourly"))
+    if schedule.get("scheduleRunDays") is not None:
+        schedule["scheduleRunDays"] = _spell_days(schedule["scheduleRunDays"])
     frequency = schedule.get("scheduleRunFrequency")
     if frequency not in ("Daily", "Weekly"):
         raise invalid_policy(f"a V1 policy runs Daily or Weekly, not {frequency!r} (hourly backups need an Enhanced (V2) policy)")
@@ -200,6 +215,9 @@ def _checked_v1_schedule(schedule):
 
 
 def _checked_v2_schedule(schedule):
+    _spell(schedule, "scheduleRunFrequency", ("Daily", "Weekly", "Hourly"))
+    if isinstance(schedule.get("weeklySchedule"), dict) and schedule["weeklySchedule"].get("scheduleRunDays") is not None:
+        schedule["weeklySchedule"]["scheduleRunDays"] = _spell_days(schedule["weeklySchedule"]["scheduleRunDays"])
     frequency = schedule.get("scheduleRunFrequency")
     if frequency == "Hourly":
         hourly = schedule.get("hourlySchedule") or {}
@@ -222,6 +240,10 @@ def _checked_v2_schedule(schedule):
 
 
 def _checked_retention(retention, frequency):
+    _spell(retention, "retentionPolicyType", ("LongTermRetentionPolicy", "SimpleRetentionPolicy"))
+    for key, (duration_type, _, _) in RETENTION_LIMITS.items():
+        if isinstance(retention, dict) and isinstance(retention.get(key), dict):
+            _spell(retention[key].get("retentionDuration"), "durationType", (duration_type,))
     if not isinstance(retention, dict) or retention.get("retentionPolicyType") != "LongTermRetentionPolicy":
         raise invalid_policy("retentionPolicy must be a LongTermRetentionPolicy")
     if frequency in ("Daily", "Hourly") and not retention.get("dailySchedule"):
@@ -242,6 +264,8 @@ def _checked_retention(retention, frequency):
 def checked_vm_policy(properties):
     """An AzureIaasVM policy body as Azure stores it, or ``invalid_policy``."""
     policy = copy.deepcopy(properties)
+    _spell(policy, "policyType", tuple(INSTANT_RP_DAYS))
+    _spell(policy.get("schedulePolicy"), "schedulePolicyType", ("SimpleSchedulePolicy", "SimpleSchedulePolicyV2"))
     policy_type = policy.setdefault("policyType", "V1")
     if policy_type not in INSTANT_RP_DAYS:
         raise invalid_policy("policyType must be V1 or V2")
@@ -265,6 +289,8 @@ def checked_vm_policy(properties):
 def checked_policy(properties, current):
     if not isinstance(properties, dict) or not properties.get("backupManagementType"):
         raise invalid_policy("properties.backupManagementType is required")
+    properties = dict(properties)
+    _spell(properties, "backupManagementType", BACKUP_MANAGEMENT_TYPES)
     if current and current["properties"]["backupManagementType"] != properties["backupManagementType"]:
         raise invalid_policy("the backupManagementType of an existing policy cannot change")
     if properties["backupManagementType"] == "AzureIaasVM":

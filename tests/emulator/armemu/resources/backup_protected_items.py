@@ -36,7 +36,7 @@ from armemu.resources._backup_support import (BMS_PAGE_SIZE, ITEM, ITEM_TYPE, VM
                                               fabric_id, filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_item_id,
                                               short_container_name, soft_delete_settings, timespan, vault_holding, vault_items, vm_id_parts,
                                               vm_parts)
-from armemu.resources._vault_support import VAULT, require_vault, vault_id
+from armemu.resources._vault_support import VAULT, azure_spelling, require_vault, vault_id
 from armemu.resources.backup_jobs import finish_job, start_job
 from armemu.resources.backup_operations import item_accepted, start_backup_operation, vault_accepted
 from armemu.resources.backup_policies import find_policy
@@ -47,6 +47,7 @@ from armemu.resources.vaults import create_vault, new_vault_body
 ESTATE_SECTIONS = ("virtualMachines",)
 ESTATE_PRIORITY = 45
 STOPPED_STATES = ("ProtectionStopped", "BackupsSuspended")
+PROTECTION_STATES = ("Invalid", "IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended")
 INVALID_CONFIGURE = "BMSUserErrorInvalidConfigureProtectionRequest"
 
 
@@ -272,8 +273,11 @@ def _applier(store, vault, change, item_resource_id, requested, vm, policy):
 def put_item(req):
     vault = require_vault(req)["id"]
     group, name = _names(req)
-    requested = req.json().get("properties") or {}
-    if requested.get("protectedItemType") != VM_ITEM_TYPE:
+    requested = dict(req.json().get("properties") or {})
+    requested["protectedItemType"] = azure_spelling(requested.get("protectedItemType"), (VM_ITEM_TYPE,))
+    if requested.get("protectionState") is not None:
+        requested["protectionState"] = azure_spelling(requested["protectionState"], PROTECTION_STATES) or requested["protectionState"]
+    if requested["protectedItemType"] != VM_ITEM_TYPE:
         raise bms_error("BMSUserErrorInvalidInput", "Input provided for the call is invalid\r\nPlease check the required inputs "
                                                     f"(properties.protectedItemType must be '{VM_ITEM_TYPE}').")
     store = req.emu.store

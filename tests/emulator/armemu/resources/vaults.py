@@ -30,7 +30,7 @@ from armemu.core.http import empty_response, json_response
 from armemu.core.lro import accepted, result_response, status_response
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._vault_support import (VAULT, VAULT_TYPE, backup_resources, request_vault_id, require_vault,
+from armemu.resources._vault_support import (VAULT, VAULT_TYPE, azure_spelling, backup_resources, request_vault_id, require_vault,
                                              storage_locked, vault_id)
 from armemu.resources.backup_policies import seed_default_policies
 from armemu.resources.resource_guard_proxies import require_authorization, weakened_security_operations
@@ -99,10 +99,15 @@ def _writable(properties):
 
 
 def _check_values(properties):
+    """Validate the enum values and rewrite them in Azure's spelling (matched case-insensitively)."""
     for path, allowed in ALLOWED.items():
         value = _lookup(properties, path)
-        if value is not None and value not in allowed:
+        if value is None:
+            continue
+        spelled = azure_spelling(value, allowed)
+        if spelled is None:
             raise bad_request(f"Invalid value '{value}' for 'properties.{'.'.join(path)}'. Allowed values: {', '.join(allowed)}.")
+        _lookup(properties, path[:-1])[path[-1]] = spelled
     days = _lookup(properties, ("securitySettings", "softDeleteSettings", "softDeleteRetentionPeriodInDays"))
     if days is not None and not (isinstance(days, int) and 14 <= days <= 180):
         raise bad_request(f"Invalid soft delete retention period '{days}'. It must be between 14 and 180 days.")
@@ -140,9 +145,9 @@ def check_redundancy_change(store, vault, old_properties, new_properties):
 def build_identity(requested, current, tenant_id):
     """Identity as Azure returns it: principalId/tenantId for system-assigned, ids per user-assigned one."""
     requested = requested or {"type": "None"}
-    identity_type = requested.get("type", "None")
-    if identity_type not in IDENTITY_TYPES:
-        raise bad_request(f"Invalid identity type '{identity_type}'. Allowed values: {', '.join(IDENTITY_TYPES)}.")
+    identity_type = azure_spelling(requested.get("type", "None"), IDENTITY_TYPES)
+    if identity_type is None:
+        raise bad_request(f"Invalid identity type '{requested.get('type')}'. Allowed values: {', '.join(IDENTITY_TYPES)}.")
     identity = {"type": identity_type}
     current = current or {}
     if "SystemAssigned" in identity_type:
@@ -157,7 +162,7 @@ def build_identity(requested, current, tenant_id):
 
 
 def _check_sku(sku):
-    if sku and sku.get("name") not in ("Standard", "RS0"):
+    if sku and azure_spelling(sku.get("name"), ("Standard", "RS0")) is None:
         raise bad_request(f"Invalid sku name '{sku.get('name')}'. Allowed values: Standard, RS0.")
 
 
