@@ -1,0 +1,182 @@
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Checks of user input that Azure would refuse, run before any write.
+
+Each ``check_*`` function raises ``Refusal`` with a message that names the option and says what
+is allowed; it returns the value (normalised where that helps the caller). Pure: no Azure call.
+The limits come from Azure's documentation, cited beside each rule.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+
+try:
+    from azure.mgmt.core.tools import is_valid_resource_id, parse_resource_id
+except ImportError:  # the module's own SDK check reports the missing library
+    is_valid_resource_id = parse_resource_id = None
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+# Resource group names: 1-90 letters, digits, underscores, parentheses, hyphens and periods (Unicode
+# letters and digits count), not ending in a period. Source: learn.microsoft.com, "Naming rules and
+# restrictions for Azure resources", Microsoft.Resources/resourcegroups.
+RESOURCE_GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+
+# Tags: at most 50 per resource, names 1-512 characters without < > % & \ ? /, values up to 256
+# characters. Source: learn.microsoft.com, "Use tags to organize your Azure resources", Limitations.
+MAX_TAGS = 50
+MAX_TAG_NAME = 512
+MAX_TAG_VALUE = 256
+TAG_NAME_FORBIDDEN = "<>%&\\?/"
+
+# Characters that cannot appear in a name Azure puts in a URL path segment (child resource names:
+# policies, diagnostic settings). Control characters (newline, tab) are refused too.
+NAME_FORBIDDEN = "/\\?#%"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Windows time zone ids, the ones Azure Backup policies take (schedule "timeZone"): every Windows
+# zone of the Unicode CLDR mapping (common/supplemental/windowsZones.xml, territory 001), which
+# Microsoft keeps in step with Windows' time zone registry.
+WINDOWS_TIME_ZONES = frozenset((
+    "AUS Central Standard Time", "AUS Eastern Standard Time", "Afghanistan Standard Time", "Alaskan Standard Time", "Aleutian Standard Time",
+    "Altai Standard Time", "Arab Standard Time", "Arabian Standard Time", "Arabic Standard Time", "Argentina Standard Time",
+    "Astrakhan Standard Time", "Atlantic Standard Time", "Aus Central W. Standard Time", "Azerbaijan Standard Time", "Azores Standard Time",
+    "Bahia Standard Time", "Bangladesh Standard Time", "Belarus Standard Time", "Bougainville Standard Time", "Canada Central Standard Time",
+    "Cape Verde Standard Time", "Caucasus Standard Time", "Cen. Australia Standard Time", "Central America Standard Time",
+    "Central Asia Standard Time", "Central Brazilian Standard Time", "Central Europe Standard Time", "Central European Standard Time",
+    "Central Pacific Standard Time", "Central Standard Time", "Central Standard Time (Mexico)", "Chatham Islands Standard Time",
+    "China Standard Time", "Cuba Standard Time", "Dateline Standard Time", "E. Africa Standard Time", "E. Australia Standard Time",
+    "E. Europe Standard Time", "E. South America Standard Time", "Easter Island Standard Time", "Eastern Standard Time",
+    "Eastern Standard Time (Mexico)", "Egypt Standard Time", "Ekaterinburg Standard Time", "FLE Standard Time", "Fiji Standard Time",
+    "GMT Standard Time", "GTB Standard Time", "Georgian Standard Time", "Greenland Standard Time", "Greenwich Standard Time", "Haiti Standard Time",
+    "Hawaiian Standard Time", "India Standard Time", "Iran Standard Time", "Israel Standard Time", "Jordan Standard Time",
+    "Kaliningrad Standard Time", "Korea Standard Time", "Libya Standard Time", "Line Islands Standard Time", "Lord Howe Standard Time",
+    "Magadan Standard Time", "Magallanes Standard Time", "Marquesas Standard Time", "Mauritius Standard Time", "Middle East Standard Time",
+    "Montevideo Standard Time", "Morocco Standard Time", "Mountain Standard Time", "Mountain Standard Time (Mexico)", "Myanmar Standard Time",
+    "N. Central Asia Standard Time", "Namibia Standard Time", "Nepal Standard Time", "New Zealand Standard Time", "Newfoundland Standard Time",
+    "Norfolk Standard Time", "North Asia East Standard Time", "North Asia Standard Time", "North Korea Standard Time", "Omsk Standard Time",
+    "Pacific SA Standard Time", "Pacific Standard Time", "Pacific Standard Time (Mexico)", "Pakistan Standard Time", "Paraguay Standard Time",
+    "Qyzylorda Standard Time", "Romance Standard Time", "Russia Time Zone 10", "Russia Time Zone 11", "Russia Time Zone 3", "Russian Standard Time",
+    "SA Eastern Standard Time", "SA Pacific Standard Time", "SA Western Standard Time", "SE Asia Standard Time", "Saint Pierre Standard Time",
+    "Sakhalin Standard Time", "Samoa Standard Time", "Sao Tome Standard Time", "Saratov Standard Time", "Singapore Standard Time",
+    "South Africa Standard Time", "South Sudan Standard Time", "Sri Lanka Standard Time", "Sudan Standard Time", "Syria Standard Time",
+    "Taipei Standard Time", "Tasmania Standard Time", "Tocantins Standard Time", "Tokyo Standard Time", "Tomsk Standard Time", "Tonga Standard Time",
+    "Transbaikal Standard Time", "Turkey Standard Time", "Turks And Caicos Standard Time", "US Eastern Standard Time", "US Mountain Standard Time",
+    "UTC", "UTC+12", "UTC+13", "UTC-02", "UTC-08", "UTC-09", "UTC-11", "Ulaanbaatar Standard Time", "Venezuela Standard Time",
+    "Vladivostok Standard Time", "Volgograd Standard Time", "W. Australia Standard Time", "W. Central Africa Standard Time",
+    "W. Europe Standard Time", "W. Mongolia Standard Time", "West Asia Standard Time", "West Bank Standard Time", "West Pacific Standard Time",
+    "Yakutsk Standard Time", "Yukon Standard Time",
+))
+
+
+def check_subscription_id(value, option="subscription_id"):
+    """A subscription id is a GUID; Azure answers 400 InvalidSubscriptionId otherwise."""
+    if value is not None and not GUID.match(str(value)):
+        raise Refusal(f"{option} '{value}' is not a subscription id: use the subscription's GUID "
+                      "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not its name")
+    return value
+
+
+def check_resource_group(value, option="resource_group"):
+    """A resource group name as Azure allows it."""
+    text = "" if value is None else str(value)
+    if not RESOURCE_GROUP_NAME.match(text) or text.endswith(".") or text in (".", ".."):
+        raise Refusal(f"{option} '{text}' is not a resource group name: use 1-90 letters, digits, underscores, "
+                      "parentheses, hyphens or periods, not ending in a period")
+    return text
+
+
+def check_name(value, option, what):
+    """A child resource name that can travel in a URL path: not empty, no / \\ ? # % or control characters."""
+    text = "" if value is None else str(value)
+    bad = sorted({char for char in text if char in NAME_FORBIDDEN}) + (["a control character (newline, tab)"] if CONTROL.search(text) else [])
+    if not text.strip() or text in (".", "..") or bad:
+        if bad:
+            reason = f"it contains {', '.join(repr(char) if len(char) == 1 else char for char in bad)}"
+        else:
+            reason = "it is empty" if not text.strip() else f"'{text}' names a directory level, not a resource"
+        raise Refusal(f"{option} {text!r} is not a valid {what} name: {reason}; use letters, digits, hyphens, underscores or periods")
+    return text
+
+
+def check_tags(tags, option="tags"):
+    """Tags within Azure's limits; returns them with string values."""
+    if tags is None:
+        return None
+    if len(tags) > MAX_TAGS:
+        raise Refusal(f"{option} has {len(tags)} tags; Azure allows at most {MAX_TAGS} per resource")
+    for name, value in tags.items():
+        name, value = str(name), "" if value is None else str(value)
+        if not name or len(name) > MAX_TAG_NAME:
+            raise Refusal(f"{option}: tag name '{name[:40]}...' has {len(name)} characters; Azure allows 1 to {MAX_TAG_NAME}")
+        forbidden = sorted({char for char in name if char in TAG_NAME_FORBIDDEN})
+        if forbidden or CONTROL.search(name):
+            shown = " ".join(forbidden) or "a control character"
+            raise Refusal(f"{option}: tag name {name!r} contains {shown}; Azure refuses < > % & \\ ? / and control characters in tag names")
+        if len(value) > MAX_TAG_VALUE:
+            raise Refusal(f"{option}: the value of tag '{name}' has {len(value)} characters; Azure allows at most {MAX_TAG_VALUE}")
+    return {str(name): "" if value is None else str(value) for name, value in tags.items()}
+
+
+def check_resource_id(value, option, resource_type=None):
+    """An ARM resource id (of ``resource_type``, e.g. 'Microsoft.OperationalInsights/workspaces', when given)."""
+    example = f"/subscriptions/GUID/resourceGroups/RG/providers/{resource_type or 'NAMESPACE/TYPE'}/NAME"
+    if not value or not is_valid_resource_id(str(value)):
+        raise Refusal(f"{option} '{value}' is not a resource id: use the full id, {example}")
+    if resource_type:
+        parsed = parse_resource_id(str(value))
+        found = f"{parsed.get('namespace')}/{parsed.get('type')}"
+        if found.lower() != resource_type.lower():
+            raise Refusal(f"{option} '{value}' is the id of a {found}, not of a {resource_type}: use {example}")
+    return value
+
+
+def check_location(value, offered, option="location"):
+    """``value`` (normalised: 'West Europe' -> 'westeurope') must be one of the ``offered`` locations."""
+    location = "".join(str(value or "").split()).lower()
+    names = sorted({"".join(str(name).split()).lower() for name in offered})
+    if location not in names:
+        raise Refusal(f"{option} '{value}' is not a region this subscription offers; use one of: {', '.join(names)}")
+    return location
+
+
+def check_time_zone(value, option="time_zone"):
+    """A Windows time zone id (as Azure Backup takes it); returns it spelled as Windows does."""
+    if value is None:
+        return None
+    spelled = {zone.lower(): zone for zone in WINDOWS_TIME_ZONES}.get(str(value).strip().lower())
+    if spelled is None:
+        hint = "" if "/" not in str(value) else " (an IANA name like Europe/Berlin is not one: use W. Europe Standard Time)"
+        raise Refusal(f"{option} '{value}' is not a Windows time zone id{hint}; use for example UTC, W. Europe Standard Time, "
+                      "Pacific Standard Time (the list: tzutil /l on Windows)")
+    return spelled
+
+
+def check_output_file(path, option):
+    """The module can write ``path``: its directory exists and is writable, and it is not a directory."""
+    if path is None:
+        return None
+    full = os.path.abspath(os.path.expanduser(str(path)))
+    directory = os.path.dirname(full)
+    if os.path.isdir(full):
+        raise Refusal(f"{option}: {path} is a directory; give the path of a file")
+    if not os.path.isdir(directory):
+        raise Refusal(f"{option}: directory {directory} does not exist; create it first")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise Refusal(f"{option}: directory {directory} is not writable by {os.environ.get('USER') or 'this user'}")
+    if os.path.exists(full) and not os.access(full, os.W_OK):
+        raise Refusal(f"{option}: {path} exists and is not writable")
+    return full
+
+
+def check_wait_timeout(params):
+    """``wait_timeout`` (the shared wait option) is 1 or more seconds."""
+    timeout = params.get("wait_timeout")
+    if timeout is not None and timeout <= 0:
+        raise Refusal(f"wait_timeout must be 1 or more seconds, got {timeout}")
+    return timeout
