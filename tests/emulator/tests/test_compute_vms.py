@@ -111,3 +111,30 @@ def test_generate_loads_a_thousand_vms_fast(emu):
 def test_bad_estate_values_are_named(emu):
     with pytest.raises(ValueError, match="powerState must be one of running, stopped, deallocated"):
         emu.load_estate(vm_estate([{"name": "bad", "resourceGroup": APP_GROUP, "powerState": "off"}]))
+
+
+def test_status_only_lists_every_vm_with_its_run_time_status_and_no_model(compute_client, emu):
+    emu.settings.update({"page_size": 4})
+    listed = {vm.name: vm for vm in compute_client.virtual_machines.list_all(status_only="true")}
+    assert len(listed) == 10
+    running = listed["vm-win-01"]
+    assert isinstance(running, VirtualMachine) and running.location == "westeurope"
+    assert running.id.endswith("/resourceGroups/rg-app-weu/providers/Microsoft.Compute/virtualMachines/vm-win-01")
+    assert running.properties.instance_view.vm_agent.statuses[0].display_status == "Ready"
+    assert running.properties.os_profile is None and running.properties.storage_profile is None and not running.tags
+    assert power_state(listed["vm-stopped"].properties.instance_view) == "PowerState/stopped"
+    assert listed["vm-deallocated"].properties.instance_view.vm_agent is None
+    assert listed["vm-snapshot-failed"].properties.instance_view.extensions[0].statuses[0].code == "ProvisioningState/failed/-1"
+    assert listed["vm-north"].location == "northeurope"
+
+
+def test_status_only_false_is_the_plain_list(compute_client):
+    assert all(vm.properties.instance_view is None and vm.properties.storage_profile for vm in compute_client.virtual_machines.list_all(status_only="false"))
+
+
+def test_list_by_location_has_the_models_of_that_region_only(compute_client):
+    north = list(compute_client.virtual_machines.list_by_location("North Europe"))
+    assert [vm.name for vm in north] == ["vm-north"]
+    west = {vm.name: vm for vm in compute_client.virtual_machines.list_by_location("westeurope")}
+    assert len(west) == 9 and west["vm-noagent"].properties.os_profile.linux_configuration.provision_vm_agent is False
+    assert all(vm.properties.instance_view is None for vm in west.values())

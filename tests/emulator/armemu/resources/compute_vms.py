@@ -6,8 +6,16 @@ The collection never creates VMs; it reads them to decide what to protect and to
 - ``GET .../virtualMachines/{vm}[?$expand=instanceView]``: the VM; ``properties.instanceView``
   only with the expand.
 - ``GET .../virtualMachines/{vm}/instanceView``: the instance view alone.
-- ``GET .../resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines`` and
-  ``GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines``: paged lists (no instance view).
+- ``GET .../resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines``,
+  ``GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines`` and
+  ``GET /subscriptions/{s}/providers/Microsoft.Compute/locations/{location}/virtualMachines``
+  (VirtualMachines_ListByLocation): paged lists of the VM models (no instance view).
+- ``GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines?statusOnly=true``
+  (VirtualMachines_ListAll, "statusOnly=true enables fetching run time status of all Virtual
+  Machines in the subscription"): each VM's ``id``, ``name``, ``type``, ``location`` and
+  ``properties.instanceView`` only, paged like the plain list. The model's profiles and tags are
+  left out, as clients of this call observe (they list twice to join status and model); that the
+  instance view is the full one (agent, extensions) is inferred from the spec's description.
 
 The stored body always carries ``properties.instanceView``; reads strip it unless asked for.
 Azure Backup installs the ``VMSnapshot`` (Windows) / ``VMSnapshotLinux`` extension at the first
@@ -318,8 +326,26 @@ def list_vms_in_group(req):
     return paged_response(req, [_without_instance_view(body) for body in req.emu.store.children(group["id"], f"providers/{VM_TYPE}")])
 
 
+def _status_only(body):
+    """What ``statusOnly=true`` lists of a VM: its identity and run-time status, not its model."""
+    return {"name": body["name"], "id": body["id"], "type": body["type"], "location": body["location"],
+            "properties": {"instanceView": body["properties"]["instanceView"]}}
+
+
+def _subscription_vms(req):
+    prefix = f"/subscriptions/{req.params['subscriptionId'].lower()}/"
+    return req.emu.store.find(lambda key, _: key.startswith(prefix) and VM_ID_KEY.match(key))
+
+
 @route("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/virtualMachines")
 def list_vms_in_subscription(req):
-    prefix = f"/subscriptions/{req.params['subscriptionId'].lower()}/"
-    bodies = req.emu.store.find(lambda key, _: key.startswith(prefix) and VM_ID_KEY.match(key))
+    bodies = _subscription_vms(req)
+    if (req.query_value("statusOnly") or "").lower() == "true":
+        return paged_response(req, [_status_only(body) for body in bodies])
     return paged_response(req, [_without_instance_view(body) for body in bodies])
+
+
+@route("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/virtualMachines")
+def list_vms_in_location(req):
+    location = normalise_location(req.params["location"])
+    return paged_response(req, [_without_instance_view(body) for body in _subscription_vms(req) if body["location"] == location])
