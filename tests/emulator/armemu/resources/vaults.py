@@ -30,6 +30,7 @@ from armemu.core.http import empty_response, json_response
 from armemu.core.lro import accepted, result_response, status_response
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
+from armemu.core.validation import check_location, check_tags
 from armemu.resources._vault_support import (VAULT, VAULT_TYPE, azure_spelling, backup_resources, request_vault_id, require_vault,
                                              storage_locked, vault_id)
 from armemu.resources.backup_policies import seed_default_policies
@@ -225,6 +226,7 @@ def _check_name(name):
 def _check_location(request, current):
     if not request.get("location"):
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+    check_location(request["location"], VAULT_TYPE)
     location = normalise_location(request["location"])
     if current and current["location"] != location:
         raise ArmError(409, "InvalidResourceLocation",
@@ -252,6 +254,7 @@ def put_vault(req):
     _check_name(name)
     require_resource_group(req.emu.store, subscription_id, group)
     request = req.json()
+    check_tags(request.get("tags"))
     current = req.emu.store.get(request_vault_id(req))
     _check_location(request, current)
     vault = new_vault_body((subscription_id, group, name), request, req.emu.tenant, req.principal, current)
@@ -268,6 +271,7 @@ def put_vault(req):
 def patch_vault(req):
     current = require_vault(req)
     patch = req.json()
+    check_tags(patch.get("tags"))
     updated = patched_vault(current, patch, req.emu.tenant, req.principal)
     check_redundancy_change(req.emu.store, current["id"], current["properties"], updated["properties"])
     authorize_security_changes(req, current["properties"], updated["properties"], patch.get("properties"))
@@ -280,7 +284,7 @@ def patch_vault(req):
         latest = store.get(vault)
         if latest is not None:
             store.put(vault, patched_vault(latest, patch, req.emu.tenant, req.principal))
-    operation = req.emu.ops.start(vault, on_complete=apply_patch, result=lambda: json_response(200, store.get(vault)))
+    operation = req.emu.ops.start(vault, on_complete=apply_patch, result=lambda: json_response(200, store.get(vault)), kind="vault_update")
     return accepted(req.emu.ops, operation, *_polling_urls(req, operation))
 
 
@@ -302,7 +306,7 @@ def delete_vault(req):
                        "items, protected servers or backup management servers associated with this vault. Unregister the following "
                        f"containers associated with this vault before proceeding for deletion : {', '.join(containers or items)}")
     store = req.emu.store
-    operation = req.emu.ops.start(vault, on_complete=lambda: store.delete_tree(vault))
+    operation = req.emu.ops.start(vault, on_complete=lambda: store.delete_tree(vault), kind="vault_delete")
     return accepted(req.emu.ops, operation, *_polling_urls(req, operation))
 
 
