@@ -19,6 +19,7 @@ from .auth import authorization_failed
 from .errors import ArmError
 from .http import Request, error_response
 from .lro import utc_now
+from .validation import check_subscription_id
 
 SUBSCRIPTION_NOT_FOUND = "The subscription '{}' could not be found."
 
@@ -73,6 +74,7 @@ def _check_arm_request(emu, req):
     req.principal = emu.directory.authenticate(req.headers.get("Authorization"), emu.endpoint)
     subscription_id = req.params.get("subscriptionId")
     if subscription_id:
+        check_subscription_id(subscription_id)
         if not emu.store.exists(f"/subscriptions/{subscription_id}"):
             raise ArmError(404, "SubscriptionNotFound", SUBSCRIPTION_NOT_FOUND.format(subscription_id))
         if not req.principal.may_access(subscription_id):
