@@ -18,6 +18,7 @@ from armemu.core.lro import iso
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources._backup_support import ITEM, bms_error, filter_terms, filter_window, in_window, item_not_found, request_item_id
+from armemu.resources._passive_stamp import passive_handler
 from armemu.resources._vault_support import require_vault
 
 RP_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/recoveryPoints"
@@ -83,6 +84,9 @@ def _require_item(req):
 
 @route("GET", ITEM + "/recoveryPoints")
 def list_recovery_points(req):
+    secondary = passive_handler(req, "recoveryPoints.list")  # the secondary region's view (backup_crr.py)
+    if secondary:
+        return secondary(req)
     item = _require_item(req)
     terms = filter_terms(req.query_value("$filter"))
     since, until = filter_window(terms, "startdate", "enddate")
@@ -92,6 +96,9 @@ def list_recovery_points(req):
 
 @route("GET", ITEM + "/recoveryPoints/{recoveryPointId}")
 def get_recovery_point(req):
+    secondary = passive_handler(req, "recoveryPoints.get")
+    if secondary:
+        return secondary(req)
     item = _require_item(req)
     body = req.emu.store.get(f"{item['id']}/recoveryPoints/{req.params['recoveryPointId']}")
     if body is None:
