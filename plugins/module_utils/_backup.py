@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import (
     AzureOperationError,
@@ -190,11 +190,12 @@ def index_by_vm_id(items):
     return {item_vm_id(item): item for item in items if item_vm_id(item)}
 
 
-def refresh_containers(session, vault, resource_group, timeout):
-    """Run discovery once and wait for it (POST refreshContainers → 202 + Location → 204)."""
+def refresh_containers(session, vault, resource_group, timeout, wait=True):
+    """Run discovery once (POST refreshContainers → 202 + Location → 204); wait for it unless ``wait`` is False."""
     operation = f"refresh protection containers of vault {vault}"
     response = session.call_with_headers(operation, backup_client(session).protection_containers.refresh, vault, resource_group, FABRIC)
-    session.wait_for_operation(operation, response, timeout)
+    if wait:
+        session.wait_for_operation(operation, response, timeout)
 
 
 class InitialResponseOnly:
@@ -271,6 +272,80 @@ def wait_for_job(session, vault, resource_group, job_id, timeout):
         if time.monotonic() + JOB_POLL_SECONDS > deadline:
             raise AzureOperationError(f"wait for backup job {job_id}", "timed out; raise wait_timeout")
         time.sleep(JOB_POLL_SECONDS)
+
+
+def short_container_name(container):
+    """'IaasVMContainer;iaasvmcontainerv2;rg;vm' -> 'iaasvmcontainerv2;rg;vm': how a job names its container."""
+    parts = (container or "").split(";")
+    return ";".join(parts[1:] if len(parts) == 4 else parts).lower()
+
+
+def list_jobs_since(session, vault, resource_group, operation, since):
+    """The vault's Azure-VM jobs of one ``operation`` started at or after ``since`` (every page, newest first)."""
+    window = odata_filter({"backupManagementType": IAAS_VM, "operation": operation, "startTime": filter_date(since),
+                           "endTime": filter_date(datetime.now(timezone.utc) + timedelta(days=1))})
+    return list_all(session, f"list {operation} jobs of vault {vault}", backup_client(session).backup_jobs.list,
+                    vault, resource_group, filter=window)
+
+
+def newest_job_by_container(jobs):
+    """{short container name: the newest job} (jobs come newest first, but do not rely on it)."""
+    newest = {}
+    for job in jobs:
+        properties = job.get("properties") or {}
+        key = (properties.get("containerName") or "").lower()
+        if key and (key not in newest or (properties.get("startTime") or "") > (newest[key]["properties"].get("startTime") or "")):
+            newest[key] = job
+    return newest
+
+
+def job_outcome(job):
+    """None while the job runs; else (job id, None) when it succeeded or (job id, error text) when it did not."""
+    properties = job.get("properties") or {}
+    status = str(properties.get("status") or "")
+    if status.lower() in JOB_RUNNING_STATUSES or not status:
+        return None
+    if status.lower() in ("completed", "completedwithwarnings"):
+        return job.get("name"), None
+    details = "; ".join(detail.get("errorString") or detail.get("errorTitle") or "" for detail in properties.get("errorDetails") or [])
+    return job.get("name"), f"job {job.get('name')} {status}" + (f": {details}" if details else "")
+
+
+class JobWatch:
+    """Awaits many writes of one vault through the vault's jobs listing: one paged read per round, not one poll per item.
+
+    ``awaiting`` maps each written item's short container name to a key of the caller's; ``rounds``
+    counts the listings sent.  The pause between rounds starts at ``first_pause`` (Azure's
+    Retry-After) and grows by half each round up to ``MAX_PAUSE``.
+    """
+
+    MAX_PAUSE = 10.0
+
+    def __init__(self, session, vault, resource_group, operation, since):
+        self.session, self.vault, self.resource_group = session, vault, resource_group
+        self.operation, self.since = operation, since
+        self.rounds = 0
+
+    def await_all(self, awaiting, deadline, first_pause):
+        """{key: (job id, error or None)} for the items whose job finished before ``deadline``; the others are missing."""
+        outcomes, pause = {}, max(first_pause, 0.5)
+        while True:
+            pending = {container: key for container, key in awaiting.items() if key not in outcomes}
+            if not pending:
+                return outcomes
+            if time.monotonic() + pause > deadline:
+                return outcomes
+            time.sleep(pause)
+            pause = min(pause * 1.5, self.MAX_PAUSE)
+            self.rounds += 1
+            try:
+                jobs = newest_job_by_container(list_jobs_since(self.session, self.vault, self.resource_group, self.operation, self.since))
+            except AzureOperationError:
+                continue  # a failed round is not a failed write: the next round (or the final listing) tells
+            for container, key in pending.items():
+                finished = job_outcome(jobs[container]) if container in jobs else None
+                if finished:
+                    outcomes[key] = finished
 
 
 def run_parallel(function, entries, max_parallel):

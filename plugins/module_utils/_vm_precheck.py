@@ -10,17 +10,35 @@ the status Azure Backup's own pre-checks use:
 * ``Warning``  - might lead to backup failures (or cannot be checked right now);
 * ``Critical`` - will lead to backup failures.
 
-The evaluation functions are pure (VM JSON in, findings out) and unit tested; ``precheck_vm``
-gathers the inputs.  vm_protection runs only the cheap checks (``full=False``): VM exists, region
-equals the vault's, not protected by another vault.
+The evaluation functions are pure (VM JSON in, findings out) and unit tested; ``precheck_vms``
+gathers the inputs for many VMs from LISTINGS, never one VM at a time when a listing can tell:
+
+* the run-time status of every VM of the subscription (one paged ``statusOnly=true`` VM list):
+  exists, region, power state, agent, snapshot extension;
+* the VM models of the vault's region (one paged list, only when a VM's agent is not Ready and
+  ``osProfile.*.provisionVMAgent`` decides between Warning and Critical);
+* the vault's protected items (protected here) and protectable items (discovered, so not
+  protected by any vault);
+* for VMs neither of those lists decides: the protected items of the subscription's other vaults
+  in the vault's region (Azure VM backup needs vault and VM in one subscription and region).
+
+Only a VM those listings cannot decide (another vault's items could not be read) costs a
+per-VM ``backupStatus`` query; Azure's own ``backupPreValidateProtection`` (a POST, which ARM
+counts against the write budget) runs per VM only when asked (``prevalidate``).  vm_protection
+runs only the cheap checks (``full=False``): VM exists, region equals the vault's, not protected
+by another vault.
 """
 
 from __future__ import annotations
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import normalise_location, vault_name_from_id
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
+    index_by_vm_id, list_all, list_protectable_vms, list_protected_vms, normalise_location, run_parallel, vault_name_from_id,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 
 PASSED, WARNING, CRITICAL = "Passed", "Warning", "Critical"
+# Not a finding: a VM that could not be checked at all (an Azure error).  Never a reason to skip it.
+ERROR = "Error"
 SEVERITY = {PASSED: 0, WARNING: 1, CRITICAL: 2}
 SNAPSHOT_EXTENSIONS = ("vmsnapshot", "vmsnapshotlinux")
 STOPPED_POWER_STATES = ("stopped", "stopping", "deallocated", "deallocating")
@@ -36,8 +54,8 @@ def worst(findings):
 
 
 def summary(results):
-    """{"total", "passed", "warning", "critical"} over per-VM results carrying a ``status``."""
-    counts = {"total": len(results), "passed": 0, "warning": 0, "critical": 0}
+    """{"total", "passed", "warning", "critical", "error"} over per-VM results carrying a ``status``."""
+    counts = {"total": len(results), "passed": 0, "warning": 0, "critical": 0, "error": 0}
     for result in results:
         counts[result["status"].lower()] += 1
     return counts
@@ -198,13 +216,6 @@ def prevalidation_finding(response):
 
 # --- gathering ---------------------------------------------------------------------------------
 
-def read_vm(session, resource_group, name, with_instance_view):
-    kwargs = {"expand": "instanceView"} if with_instance_view else {}
-    found = session.get_or_none(f"read VM {name} in {resource_group}", session.client("compute").virtual_machines.get,
-                                resource_group, name, **kwargs)
-    return as_mapping(found)
-
-
 def read_backup_status(session, location, vm_id):
     body = {"resourceType": "VM", "resourceId": vm_id}
     return as_mapping(session.call(f"read backup status of VM {vm_id}", session.client("backup").backup_status.get, location, body)) or {}
@@ -223,22 +234,161 @@ def other_subscription_finding(vm_ref, subscription_id):
                                           f"Azure VM backup needs the VM in the vault's subscription {subscription_id}")
 
 
-def precheck_vm(session, vm_ref, vault, full=True):
-    """Findings for one VM and the vault ``{"id", "location"}``.
+def with_model(status_vm, model):
+    """A VM's model (profiles) with the run-time status of the statusOnly listing laid over it."""
+    if model is None:
+        return status_vm
+    merged = dict(model, properties=dict(model.get("properties") or {}))
+    merged["properties"]["instanceView"] = instance_view(status_vm)
+    return merged
 
-    ``full`` adds the instance-view checks (power, agent, extension) and Azure's pre-validation;
-    without it only the cheap checks run (exists, region, protected elsewhere).
+
+def protected_by_finding(vault_id):
+    name, resource_group = vault_name_from_id(vault_id)
+    return finding("protection", CRITICAL, f"VM is already protected by vault {name} (resource group {resource_group}, id {vault_id}); "
+                                           "stop its protection there first")
+
+
+class VaultListings:
+    """The listings the pre-checks of one vault decide from, each read at most once, on first need.
+
+    ``counts`` says how many listings and per-VM queries were sent, for the module's result.
     """
-    elsewhere = other_subscription_finding(vm_ref, session.subscription_id)
+
+    def __init__(self, session, vault, resource_group):
+        self.session = session
+        self.vault = vault
+        self.resource_group = resource_group
+        self.counts = {"listings": 0, "backup_status_queries": 0, "prevalidations": 0}
+        self._cache = {}
+
+    def forget(self, key):
+        """Drop one cached listing (``protected``, ``protectable``, ...) so the next use reads it again."""
+        self._cache.pop(key, None)
+
+    def _once(self, key, read):
+        if key not in self._cache:
+            self.counts["listings"] += 1
+            self._cache[key] = read()
+        return self._cache[key]
+
+    def vm_statuses(self):
+        """{lower-cased VM id: VM with its instance view} for every VM of the subscription (statusOnly list)."""
+        compute = self.session.client("compute")
+        listed = self._once("statuses", lambda: list_all(self.session, "list the run-time status of the subscription's VMs",
+                                                         compute.virtual_machines.list_all, status_only="true"))
+        return {vm["id"].lower(): vm for vm in listed if vm.get("id")}
+
+    def vm_models(self):
+        """{lower-cased VM id: VM model} for the VMs of the vault's region."""
+        compute = self.session.client("compute")
+        listed = self._once("models", lambda: list_all(self.session, f"list the VMs in {self.vault['location']}",
+                                                       compute.virtual_machines.list_by_location, self.vault["location"]))
+        return {vm["id"].lower(): vm for vm in listed if vm.get("id")}
+
+    def protected_here(self):
+        return self._once("protected", lambda: index_by_vm_id(list_protected_vms(self.session, self.vault["name"], self.resource_group)))
+
+    def protectable(self):
+        return self._once("protectable", lambda: index_by_vm_id(list_protectable_vms(self.session, self.vault["name"], self.resource_group)))
+
+    def protected_elsewhere(self):
+        """({VM id: id of the other vault protecting it}, complete) over the subscription's other vaults of this region.
+
+        ``complete`` is False when a vault's items could not be read (no access): its VMs stay undecided.
+        """
+        return self._once("elsewhere", self._read_protected_elsewhere)
+
+    def _read_protected_elsewhere(self):
+        vaults = list_all(self.session, "list the subscription's Recovery Services vaults",
+                          self.session.client("recoveryservices").vaults.list_by_subscription_id)
+        protecting, complete = {}, True
+        for other in vaults:
+            if other["id"].lower() == self.vault["id"].lower() or normalise_location(other.get("location")) != self.vault["location"]:
+                continue
+            name, resource_group = vault_name_from_id(other["id"])
+            try:
+                self.counts["listings"] += 1
+                items = index_by_vm_id(list_protected_vms(self.session, name, resource_group))
+            except AzureOperationError:
+                complete = False
+                continue
+            protecting.update((vm_id, other["id"]) for vm_id in items)
+        return protecting, complete
+
+
+def status_findings(ref, listings, full):
+    """Findings of one VM from the VM listings alone; returns (findings, VM JSON or None)."""
+    elsewhere = other_subscription_finding(ref, listings.session.subscription_id)
     if elsewhere:
-        return {"findings": [elsewhere], "vm": None}
-    vm = read_vm(session, vm_ref["resource_group"], vm_ref["name"], with_instance_view=full)
-    findings = vm_findings(vm, vm_ref["label"], vault["location"]) if full else existence_findings(vm, vm_ref["label"], vault["location"])
-    if vm is None:
-        return {"findings": findings, "vm": None}
-    vm_id = vm.get("id") or vm_ref["id"]
-    status = read_backup_status(session, normalise_location(vm.get("location")), vm_id)
-    findings.append(backup_status_finding(status, vault["id"]))
-    if full and not is_protected(status):
-        findings.append(prevalidation_finding(read_prevalidation(session, normalise_location(vm.get("location")), vm_id, vault["id"])))
-    return {"findings": findings, "vm": vm}
+        return [elsewhere], None
+    vm = listings.vm_statuses().get(ref["key"])
+    location = listings.vault["location"]
+    if vm is None or not full:
+        return existence_findings(vm, ref["label"], location), vm
+    if not agent_ready(vm) and normalise_location(vm.get("location")) == location:
+        vm = with_model(vm, listings.vm_models().get(ref["key"]))
+    return vm_findings(vm, ref["label"], location), vm
+
+
+def protection_finding(ref, listings):
+    """Whether a VM is protected, and by which vault, from the vault listings; None when they cannot tell."""
+    if ref["key"] in listings.protected_here():
+        return finding("protection", PASSED, "already protected by this vault")
+    if ref["key"] in listings.protectable():
+        return finding("protection", PASSED, "VM is not protected by any vault")
+    protecting, complete = listings.protected_elsewhere()
+    if ref["key"] in protecting:
+        return protected_by_finding(protecting[ref["key"]])
+    return finding("protection", PASSED, "VM is not protected by any vault") if complete else None
+
+
+def query_protection(session, listings, vm, vault_id):
+    """The per-VM backupStatus query, for a VM the listings could not decide."""
+    listings.counts["backup_status_queries"] += 1
+    return backup_status_finding(read_backup_status(session, normalise_location(vm.get("location")), vm["id"]), vault_id)
+
+
+def precheck_vms(session, vm_refs, listings, full=True, prevalidate=False, max_parallel=10):
+    """Findings for many VMs from ``listings`` (a VaultListings); ``[(ref, {"findings", "vm"}, error)]`` in order.
+
+    A VM with a Critical finding from the VM listings is not looked up further.  ``full`` adds the
+    instance-view checks (power, agent, extension); ``prevalidate`` asks Azure's own pre-validation
+    for each VM that is not protected yet.  An error of one VM's per-VM query is that VM's error;
+    a listing that fails fails the whole call (AzureOperationError).
+    """
+    checked = []
+    for ref in vm_refs:
+        findings, vm = status_findings(ref, listings, full)
+        checked.append({"ref": ref, "findings": findings, "vm": vm})
+    open_vms = [entry for entry in checked if entry["vm"] is not None and worst(entry["findings"]) != CRITICAL]
+    undecided = []
+    for entry in open_vms:
+        decided = protection_finding(entry["ref"], listings)
+        if decided:
+            entry["findings"].append(decided)
+        else:
+            undecided.append(entry)
+    errors = {}
+    for entry, found, error in run_parallel(lambda entry: query_protection(session, listings, entry["vm"], listings.vault["id"]),
+                                            undecided, max_parallel):
+        if error:
+            errors[id(entry)] = error
+        else:
+            entry["findings"].append(found)
+    if prevalidate:
+        unprotected = [entry for entry in open_vms if id(entry) not in errors and entry["ref"]["key"] not in listings.protected_here()
+                       and worst(entry["findings"]) != CRITICAL]
+        for entry, found, error in run_parallel(lambda entry: prevalidation(session, listings, entry), unprotected, max_parallel):
+            if error:
+                errors[id(entry)] = error
+            else:
+                entry["findings"].append(found)
+    return [(entry["ref"], None if id(entry) in errors else {"findings": entry["findings"], "vm": entry["vm"]}, errors.get(id(entry)))
+            for entry in checked]
+
+
+def prevalidation(session, listings, entry):
+    listings.counts["prevalidations"] += 1
+    vm = entry["vm"]
+    return prevalidation_finding(read_prevalidation(session, normalise_location(vm.get("location")), vm["id"], listings.vault["id"]))

@@ -19,8 +19,15 @@ description:
     with its version; the C(VMSnapshot)/C(VMSnapshotLinux) extension is not failed (absent is fine: Azure installs
     it at the first backup); the VM is in the vault's region; the VM is not protected by another vault; and
     Azure's own pre-validation of enabling protection."
-  - Reads per VM - the VM with its instance view, its backup status and Azure's pre-validation (both read-only
-    POSTs) - run up to O(max_parallel) at a time.
+  - Decides from listings, not from one VM at a time - the run-time status of the subscription's VMs (one paged
+    C(statusOnly) list), the VM models of the vault's region (only when an agent is not Ready), the vault's protected
+    and protectable items and, for VMs those do not decide, the protected items of the subscription's other vaults in
+    the vault's region. A re-run therefore sends the same few reads whatever the number of VMs, and no per-VM request.
+  - A per-VM backup-status query is sent only for a VM those listings cannot decide (another vault's items could not
+    be read); Azure's own pre-validation of each unprotected VM only with O(prevalidate). Up to O(max_parallel) at a time.
+  - A VM that could not be checked (an Azure error, after the client's retries) gets the status V(Error) with the
+    error, and the task fails after every VM was handled. V(Critical) is only for a VM that a check found unfit.
+  - RV(requests) counts the listings and per-VM queries sent.
 options:
   vault_name:
     description: Name of the Recovery Services vault that would protect the VMs.
@@ -46,9 +53,16 @@ options:
         description: Resource group of the VM (may differ from the vault's).
         type: str
   max_parallel:
-    description: How many VMs are checked at once.
+    description: How many per-VM queries run at once.
     type: int
     default: 10
+  prevalidate:
+    description:
+      - Also ask Azure's own pre-validation of enabling protection (C(backupPreValidateProtection)) for each VM that
+        is not protected yet. One POST per such VM, which ARM counts against the subscription's write budget; the
+        listings already cover what it checks (the VM exists and no other vault protects it).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
@@ -90,7 +104,10 @@ vms:
       description: Resource group of the VM.
       type: str
     status:
-      description: The VM's worst finding, V(Passed), V(Warning) or V(Critical).
+      description: The VM's worst finding, V(Passed), V(Warning) or V(Critical); V(Error) when it could not be checked.
+      type: str
+    error:
+      description: Why the VM could not be checked (with status V(Error) only).
       type: str
     findings:
       description: One entry per check with C(check), C(status) and C(reason).
@@ -108,21 +125,27 @@ summary:
   description: How many VMs were checked and how many have each status.
   returned: always
   type: dict
-  sample: {total: 3, passed: 1, warning: 1, critical: 1}
+  sample: {total: 3, passed: 1, warning: 1, critical: 1, error: 0}
+requests:
+  description: The reads the task sent - listings (each counted once, all its pages together), per-VM backup-status queries, per-VM pre-validations.
+  returned: always
+  type: dict
+  sample: {listings: 5, backup_status_queries: 0, prevalidations: 0}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, read_vault, resolve_vm_ref, run_parallel
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, read_vault, resolve_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import (
-    CRITICAL, finding, precheck_vm, summary, worst,
+    ERROR, VaultListings, precheck_vms, summary, worst,
 )
 
 
 def vm_result(vm_ref, checked, error):
-    """One VM's result from precheck_vm's answer, or from the Azure error that stopped its checks."""
-    findings = checked["findings"] if checked else [finding("precheck", CRITICAL, f"could not check the VM: {error}")]
-    return {"id": vm_ref["id"], "name": vm_ref["name"], "resource_group": vm_ref["resource_group"],
-            "status": worst(findings), "findings": findings}
+    """One VM's result from precheck_vms' answer, or the Azure error that stopped its checks (status Error, never Critical)."""
+    result = {"id": vm_ref["id"], "name": vm_ref["name"], "resource_group": vm_ref["resource_group"]}
+    if checked is None:
+        return dict(result, status=ERROR, findings=[], error=f"could not check the VM: {error}")
+    return dict(result, status=worst(checked["findings"]), findings=checked["findings"])
 
 
 def main():
@@ -132,6 +155,7 @@ def main():
             resource_group=dict(type="str", required=True),
             vms=dict(type="list", elements="dict", required=True, options=VM_REF_OPTIONS),
             max_parallel=dict(type="int", default=10),
+            prevalidate=dict(type="bool", default=False),
         ),
         clients=("recoveryservices", "backup", "compute"),
         supports_check_mode=True,
@@ -148,9 +172,14 @@ def main():
         vault = read_vault(module.session, params["resource_group"], params["vault_name"])
         for client in ("backup", "compute"):
             module.session.client(client)  # built once, before the worker threads share it
-        checked = run_parallel(lambda vm_ref: precheck_vm(module.session, vm_ref, vault), vm_refs, params["max_parallel"])
+        listings = VaultListings(module.session, vault, params["resource_group"])
+        checked = precheck_vms(module.session, vm_refs, listings, prevalidate=params["prevalidate"], max_parallel=params["max_parallel"])
         results = [vm_result(vm_ref, answer, error) for vm_ref, answer, error in checked]
-        return {"changed": False, "vms": results, "summary": summary(results)}
+        answer = {"changed": False, "vms": results, "summary": summary(results), "requests": listings.counts}
+        unchecked = [f"{result['resource_group']}/{result['name']}: {result['error']}" for result in results if result["status"] == ERROR]
+        if unchecked:
+            module.fail_json(msg=f"{len(unchecked)} of {len(results)} VMs could not be checked: " + "; ".join(unchecked), **answer)
+        return answer
 
     module.run(run)
 

@@ -214,19 +214,27 @@ summary:
   sample: {total: 3, changed: 1, unchanged: 2, failed: 0, actions: {protect: 1, none: 2}}
 """
 
+import time
+from datetime import datetime, timedelta, timezone
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    IAAS_VM, finish_write, index_by_vm_id, item_delete, item_name, item_put, container_name, list_policies,
-    list_protectable_vms, list_protected_vms, names_from_item_id, read_vault, refresh_containers, resolve_vm_ref,
-    run_parallel, trigger_backup, wait_for_job, VM_REF_OPTIONS,
+    IAAS_VM, JobWatch, finish_write, item_delete, item_name, item_put, container_name, list_policies,
+    names_from_item_id, read_vault, refresh_containers, resolve_vm_ref, run_parallel, short_container_name,
+    trigger_backup, wait_for_job, VM_REF_OPTIONS,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import retry_after_seconds
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
-    PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm, protect_body, stop_body, undelete_body,
+    NONE, PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm, protect_body, stop_body, undelete_body,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import CRITICAL, precheck_vm
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import CRITICAL, VaultListings, precheck_vms
 
 VM_OPTIONS = dict(VM_REF_OPTIONS, policy=dict(type="str"))
 STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
+# Steps whose writes are awaited through the vault's jobs listing (the job Azure starts for each write).
+STEP_JOB_OPERATIONS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete"}
+# Jobs started this long before our writes still count as theirs: the controller's clock and Azure's may differ.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 def vms_to_protect_first_time(plans):
@@ -235,7 +243,11 @@ def vms_to_protect_first_time(plans):
 
 
 class ProtectionRun:
-    """One vm_protection task: read the vault once, plan per VM, write in parallel, report per VM."""
+    """One vm_protection task: read the vault's listings, plan per VM, write in parallel, await through listings, report per VM.
+
+    ``wait_timeout`` is one deadline for the whole task (discovery and every wait share it).
+    ``requests`` counts what was sent, for the result: listings, writes, job-listing rounds, per-item polls.
+    """
 
     def __init__(self, module, targets, expiry):
         self.module = module
@@ -246,6 +258,12 @@ class ProtectionRun:
         self.targets = targets
         self.expiry = expiry
         self.policies = {}
+        self.deadline = time.monotonic() + self.params["wait_timeout"]
+        self.listings = None
+        self.requests = {"listings": 0, "writes": 0, "job_list_rounds": 0, "item_polls": 0, "backup_status_queries": 0}
+
+    def remaining(self):
+        return max(0.0, self.deadline - time.monotonic())
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -254,6 +272,7 @@ class ProtectionRun:
         wanted = {target["policy"] for target in self.targets if target["policy"]}
         if not wanted or self.params["state"] != "present":
             return
+        self.requests["listings"] += 1
         listed = {policy["name"].lower(): policy for policy in list_policies(self.session, self.vault, self.resource_group)}
         vm_policies = sorted(policy["name"] for policy in listed.values() if (policy.get("properties") or {}).get("backupManagementType") == IAAS_VM)
         for name in sorted(wanted):
@@ -266,59 +285,92 @@ class ProtectionRun:
                                           f"{', '.join(vm_policies)}")
             self.policies[name.lower()] = policy
 
+    def plan_target(self, target, item):
+        plan = plan_vm(item, dict(self.params, policy=target["policy"]))
+        plan.update(ref=target["ref"], item=item, policy=target["policy"], names=names_from_item_id(item["id"]) if item else None, jobs={})
+        return plan
+
     def plans(self):
         """One plan per VM, from ONE listing of the vault's protected VMs."""
-        items = index_by_vm_id(list_protected_vms(self.session, self.vault, self.resource_group))
-        plans = []
-        for target in self.targets:
-            item = items.get(target["ref"]["key"])
-            plan = plan_vm(item, dict(self.params, policy=target["policy"]))
-            plan.update(ref=target["ref"], item=item, policy=target["policy"], names=names_from_item_id(item["id"]) if item else None, jobs={})
-            plans.append(plan)
-        return plans
+        items = self.listings.protected_here()
+        return [self.plan_target(target, items.get(target["ref"]["key"])) for target in self.targets]
 
-    def precheck_new(self, plans):
-        """Cheap pre-checks (exists, region, protected elsewhere) for VMs not protected yet."""
-        new = vms_to_protect_first_time(plans)
-        if not new or not self.params["precheck"]:
+    def precheck(self, plans):
+        """The cheap pre-checks (exists, region, protected elsewhere), from listings, for VMs the vault has not discovered.
+
+        A VM among the vault's protectable items is discovered, so it exists, is in the vault's region and no vault
+        protects it: it needs no check.  The others are decided by the VM and vault listings (precheck_vms).
+        """
+        if not self.params["precheck"]:
             return
-        vault = read_vault(self.session, self.resource_group, self.vault)
-        self.prepare_clients("backup", "compute")
-        for plan, checked, error in run_parallel(lambda plan: precheck_vm(self.session, plan["ref"], vault, full=False), new, self.params["max_parallel"]):
+        undiscovered = [plan for plan in vms_to_protect_first_time(plans) if plan["ref"]["key"] not in self.listings.protectable()]
+        if not undiscovered:
+            return
+        self.listings.vault = read_vault(self.session, self.resource_group, self.vault)
+        self.session.client("compute")
+        checked = precheck_vms(self.session, [plan["ref"] for plan in undiscovered], self.listings, full=False,
+                               max_parallel=self.params["max_parallel"])
+        for plan, (_ref, answer, error) in zip(undiscovered, checked):
             if error:
                 plan["error"] = f"pre-check failed: {error}"
                 continue
-            plan["findings"] = checked["findings"]
-            critical = [entry["reason"] for entry in checked["findings"] if entry["status"] == CRITICAL]
+            plan["findings"] = answer["findings"]
+            critical = [entry["reason"] for entry in answer["findings"] if entry["status"] == CRITICAL]
             if critical:
                 plan["error"] = "; ".join(critical)
-            elif checked["vm"]:
-                plan["ref"] = dict(plan["ref"], id=checked["vm"].get("id") or plan["ref"]["id"], name=checked["vm"].get("name") or plan["ref"]["name"])
+                plan["ineligible"] = True
+            elif answer["vm"]:
+                plan["ref"] = dict(plan["ref"], id=answer["vm"].get("id") or plan["ref"]["id"], name=answer["vm"].get("name") or plan["ref"]["name"])
 
     def locate_new(self, plans):
-        """Container and item names of VMs to protect: from ONE protectable-items listing, after at most ONE discovery."""
+        """Container and item names of VMs to protect: from the protectable-items listing, after at most ONE discovery."""
         new = vms_to_protect_first_time(plans)
         if not new:
             return
-        protectable = index_by_vm_id(list_protectable_vms(self.session, self.vault, self.resource_group))
-        undiscovered = [plan for plan in new if plan["ref"]["key"] not in protectable]
+        undiscovered = [plan for plan in new if plan["ref"]["key"] not in self.listings.protectable()]
+        if undiscovered and self.module.check_mode:
+            for plan in undiscovered:
+                plan["reason"] += " (after container discovery)"
+        elif undiscovered:
+            self.requests["writes"] += 1
+            refresh_containers(self.session, self.vault, self.resource_group, self.remaining(), wait=self.params["wait"])
+            if not self.params["wait"]:
+                for plan in undiscovered:
+                    plan["deferred"] = True
+                    plan["reason"] += "; container discovery started (wait=false): protected by the next run"
+                self.module.warn(f"{len(undiscovered)} VM(s) of vault {self.vault} need container discovery, which was started "
+                                 "but not awaited (wait=false); run the task again to protect them")
+            else:
+                self.listings.forget("protectable")
+        protectable = self.listings.protectable()
         for plan in new:
             found = protectable.get(plan["ref"]["key"])
             ref = plan["ref"]
             plan["names"] = names_from_item_id(found["id"]) if found else (container_name(ref["resource_group"], ref["name"]),
                                                                            item_name(ref["resource_group"], ref["name"]))
-        if undiscovered:
-            if self.module.check_mode:
-                for plan in undiscovered:
-                    plan["reason"] += " (after container discovery)"
-            else:
-                refresh_containers(self.session, self.vault, self.resource_group, self.params["wait_timeout"])
+
+    def recheck_before_writing(self, plans):
+        """Re-list the vault's protected items once, just before the first write, and drop writes another run already made.
+
+        Two runs started together (AWX slices, overlapping jobs) would otherwise both write the same items.
+        """
+        writing = [plan for plan in plans if plan["steps"] and not plan["error"] and not plan.get("deferred")]
+        if not writing:
+            return
+        self.listings.forget("protected")
+        items = self.listings.protected_here()
+        targets = {target["ref"]["key"]: target for target in self.targets}
+        for plan in writing:
+            item = items.get(plan["ref"]["key"])
+            if item == plan["item"]:
+                continue
+            fresh = self.plan_target(dict(targets[plan["ref"]["key"]], ref=plan["ref"]), item)
+            fresh["names"] = fresh["names"] or plan["names"]
+            if fresh["action"] == NONE:
+                fresh["reason"] += " (written meanwhile by another run)"
+            plan.update(fresh)
 
     # --- writing -------------------------------------------------------------------------------
-
-    def prepare_clients(self, *names):
-        for name in names:
-            self.session.client(name)  # built once, before worker threads share it
 
     def start_step(self, plan, step):
         """Send the write of one step; returns Azure's raw response."""
@@ -337,29 +389,64 @@ class ProtectionRun:
 
     def run_step(self, plans, index):
         """Step ``index`` of every VM that has one: start all writes, then await them all."""
-        active = [plan for plan in plans if len(plan["steps"]) > index and not plan["error"]]
+        active = [plan for plan in plans if len(plan["steps"]) > index and not plan["error"] and not plan.get("deferred")]
+        if not active:
+            return
+        since = datetime.now(timezone.utc) - CLOCK_SKEW
         started = run_parallel(lambda plan: self.start_step(plan, plan["steps"][index]), active, self.params["max_parallel"])
         to_await = []
         for plan, response, error in started:
             plan["written"] = True
+            self.requests["writes"] += 1
             if error:
                 plan["error"] = str(error)
-            elif self.params["wait"] or index + 1 < len(plan["steps"]):
+            elif (self.params["wait"] or index + 1 < len(plan["steps"])) and response is not None and response.status_code in (201, 202):
                 to_await.append((plan, response))
-        awaited = run_parallel(lambda entry: self.await_step(entry[0], entry[0]["steps"][index], entry[1]), to_await, self.params["max_parallel"])
-        for (plan, dummy), dummy_result, error in awaited:
+        for step in sorted({plan["steps"][index] for plan, _response in to_await}):
+            group = [(plan, response) for plan, response in to_await if plan["steps"][index] == step]
+            if step in STEP_JOB_OPERATIONS:
+                self.await_through_jobs(step, group, since)
+                continue
+            awaited = run_parallel(lambda entry: self.await_step(entry[0], entry[0]["steps"][index], entry[1]), group, self.params["max_parallel"])
+            for (plan, dummy), dummy_result, error in awaited:
+                if error:
+                    plan["error"] = str(error)
+
+    def await_through_jobs(self, step, to_await, since):
+        """Await the writes of one step through the vault's jobs listing (one paged read per round for all of them).
+
+        A write whose job did not finish before the deadline is read back in the vault's protected-items listing;
+        only a write that shows neither a finished job nor its wanted state is reported failed.
+        """
+        watch = JobWatch(self.session, self.vault, self.resource_group, STEP_JOB_OPERATIONS[step], since)
+        awaiting = {short_container_name(plan["names"][0]): position for position, (plan, _response) in enumerate(to_await)}
+        first_pause = min(retry_after_seconds(response.headers) for _plan, response in to_await)
+        outcomes = watch.await_all(awaiting, self.deadline, first_pause)
+        self.requests["job_list_rounds"] += watch.rounds
+        unfinished = [plan for position, (plan, _response) in enumerate(to_await) if position not in outcomes]
+        for position, (job_id, error) in outcomes.items():
+            plan = to_await[position][0]
+            plan["jobs"][step] = job_id
             if error:
-                plan["error"] = str(error)
+                plan["error"] = f"{STEP_VERBS[step]} VM {plan['ref']['label']} failed: {error}"
+        if unfinished:
+            self.listings.forget("protected")
+            items = self.listings.protected_here()
+            for plan in unfinished:
+                if step in plan_vm(items.get(plan["ref"]["key"]), dict(self.params, policy=plan["policy"]))["steps"]:
+                    plan["error"] = (f"{STEP_VERBS[step]} VM {plan['ref']['label']}: not finished within wait_timeout "
+                                     f"({self.params['wait_timeout']} s for the whole task); raise wait_timeout or set wait=false")
 
     def await_step(self, plan, step, response):
         label = f"{STEP_VERBS[step]} VM {plan['ref']['label']}"
-        plan["jobs"][step] = finish_write(self.session, label, response, self.params["wait_timeout"])
+        self.requests["item_polls"] += 1
+        plan["jobs"][step] = finish_write(self.session, label, response, self.remaining())
         if step == "backup" and self.params["wait_for_backup_job"] and plan["jobs"][step]:
-            job = wait_for_job(self.session, self.vault, self.resource_group, plan["jobs"][step], self.params["wait_timeout"])
+            job = wait_for_job(self.session, self.vault, self.resource_group, plan["jobs"][step], self.remaining())
             plan["backup_job_status"] = (job.get("properties") or {}).get("status")
 
     def execute(self, plans):
-        self.prepare_clients("backup")
+        self.session.client("backup")  # built once, before worker threads share it
         for index in range(max((len(plan["steps"]) for plan in plans), default=0)):
             self.run_step(plans, index)
 
@@ -367,7 +454,8 @@ class ProtectionRun:
         """Protection states after the writes, from ONE more listing (only when something was written and awaited)."""
         if self.module.check_mode or not self.params["wait"] or not any(plan.get("written") for plan in plans):
             return None
-        return index_by_vm_id(list_protected_vms(self.session, self.vault, self.resource_group))
+        self.listings.forget("protected")
+        return self.listings.protected_here()
 
     # --- reporting -----------------------------------------------------------------------------
 
@@ -388,7 +476,7 @@ class ProtectionRun:
                   "policy": view["policy"], "protection_state": view["protection_state"], "reason": plan["reason"],
                   "job_id": next((plan["jobs"][step] for step in reversed(plan["steps"]) if step != "backup" and plan["jobs"].get(step)), None),
                   "backup_job_id": plan["jobs"].get("backup")}
-        for key in ("backup_job_status", "findings", "error"):
+        for key in ("backup_job_status", "findings", "error", "ineligible", "deferred"):
             if plan.get(key):
                 result[key] = plan[key]
         return result
@@ -408,27 +496,38 @@ class ProtectionRun:
         return {"before": {"vms": {plan["ref"]["label"]: plan["before"] for plan in changing}},
                 "after": {"vms": {plan["ref"]["label"]: plan["after"] for plan in changing}}}
 
+    def counters(self):
+        counts = dict(self.requests)
+        if self.listings:
+            counts["listings"] += self.listings.counts["listings"]
+            counts["backup_status_queries"] += self.listings.counts["backup_status_queries"]
+        return counts
+
     def fail_with(self, message, plans, results):
         self.module.fail_json(msg=message, vms=results, summary=self.summary(results), changed=any(result["changed"] for result in results),
-                              diff=self.diff(plans))
+                              diff=self.diff(plans), requests=self.counters())
 
     def run(self):
         self.read_policies()
+        # The vault's id and location are read only if a VM must be pre-checked; its listings need just its name.
+        self.listings = VaultListings(self.session, {"name": self.vault, "id": None, "location": None}, self.resource_group)
         plans = self.plans()
-        self.precheck_new(plans)
+        self.precheck(plans)
         if self.params["all_or_nothing"] and any(plan["error"] for plan in plans):
             results = [self.vm_result(plan, None) for plan in plans]
             failed = [f"{plan['ref']['label']}: {plan['error']}" for plan in plans if plan["error"]]
             self.fail_with("all_or_nothing: nothing was written because " + "; ".join(failed), plans, [dict(result, changed=False) for result in results])
         self.locate_new(plans)
         if not self.module.check_mode:
+            self.recheck_before_writing(plans)
             self.execute(plans)
         final_items = self.final_items(plans)
         results = [self.vm_result(plan, final_items) for plan in plans]
         failed = [f"{result['resource_group']}/{result['name']}: {result['error']}" for result in results if result.get("error")]
         if failed:
             self.fail_with(f"{len(failed)} of {len(results)} VMs failed: " + "; ".join(failed), plans, results)
-        return {"changed": any(result["changed"] for result in results), "vms": results, "summary": self.summary(results), "diff": self.diff(plans)}
+        return {"changed": any(result["changed"] for result in results), "vms": results, "summary": self.summary(results),
+                "diff": self.diff(plans), "requests": self.counters()}
 
 
 def validate(module):
