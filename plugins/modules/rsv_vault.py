@@ -132,10 +132,15 @@ import re
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
+    check_location, check_resource_group, check_resource_id, check_subscription_id, check_tags, check_wait_timeout,
+)
 
 VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
 REDUNDANCY_SHORT_FORMS = {"LRS": "LocallyRedundant", "GRS": "GeoRedundant", "ZRS": "ZoneRedundant"}
+USER_ASSIGNED_IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
+LOCATIONS_API_VERSION = "2022-12-01"  # Microsoft.Resources subscriptions: list locations
 
 
 def vault_view(vault):
@@ -192,25 +197,32 @@ class Vault(Resource):
         wanted = {key: value for key, value in self.wanted().items() if value is not None}
         if current is None:
             if not wanted.get("location"):
-                self.module.fail_json(msg=f"location is required to create vault {self.params['name']}")
+                raise Refusal(f"location is required to create vault {self.params['name']}")
+            check_location(self.params["location"], self.offered_locations())
             base = {"sku": "Standard", "storage_redundancy": "GeoRedundant", "cross_region_restore": False,
                     "public_network_access": "Enabled", "identity": {"type": "None", "user_assigned_identities": []}, "tags": {}}
         else:
             if wanted.get("location") and wanted["location"] != current["location"]:
-                self.module.fail_json(msg=f"location of vault {self.params['name']} is {current['location']}; a vault cannot move to {wanted['location']}")
+                raise Refusal(f"location of vault {self.params['name']} is {current['location']}; a vault cannot move to {wanted['location']}")
             base = dict(current)
         desired = dict(base, **wanted)
         desired["tags"] = self.desired_tags(base.get("tags") or {})
         if desired["cross_region_restore"] and desired["storage_redundancy"] != "GeoRedundant":
-            self.module.fail_json(
-                msg=f"cross_region_restore needs storage_redundancy GeoRedundant (GRS); vault {self.params['name']} would be {desired['storage_redundancy']}")
+            raise Refusal(f"cross_region_restore needs storage_redundancy GeoRedundant (GRS); vault {self.params['name']} would be {desired['storage_redundancy']}")
         return desired
+
+    def offered_locations(self):
+        """The regions the subscription offers (one read, made only to create a vault)."""
+        subscription = self.session.subscription_id
+        response = self.session.send(f"list the locations of subscription {subscription}", "GET", f"/subscriptions/{subscription}/locations",
+                                     LOCATIONS_API_VERSION)
+        return [location["name"] for location in (response.json() or {}).get("value") or [] if location.get("name")]
 
     def desired_tags(self, current_tags):
         tags = self.params["tags"]
         if tags is None:
             return current_tags
-        tags = {key: str(value) for key, value in tags.items()}
+        tags = check_tags(tags)
         return tags if self.params["purge_tags"] else dict(current_tags, **tags)
 
     @staticmethod
@@ -265,6 +277,34 @@ class Vault(Resource):
         return self.session.call(f"{verb} vault {self.params['name']} (waiting)", poller.result, timeout=self.params["wait_timeout"])
 
 
+def check_identity(identity):
+    """User-assigned identities are named by resource id, and only with a UserAssigned type."""
+    if identity is None:
+        return
+    ids = identity.get("user_assigned_identities") or []
+    if "UserAssigned" in identity["type"]:
+        if not ids:
+            raise Refusal(f"identity.user_assigned_identities is required with identity.type '{identity['type']}': "
+                          f"list the resource ids of the identities ({USER_ASSIGNED_IDENTITY})")
+        for identity_id in ids:
+            check_resource_id(identity_id, "identity.user_assigned_identities", USER_ASSIGNED_IDENTITY)
+    elif ids:
+        raise Refusal(f"identity.user_assigned_identities needs identity.type UserAssigned or 'SystemAssigned, UserAssigned', "
+                      f"not '{identity['type']}'")
+
+
+def check_options(module):
+    """Everything about the options that can be refused before the first request."""
+    params = module.params
+    if not VAULT_NAME.match(params["name"]):
+        raise Refusal(f"name '{params['name']}' is not a valid vault name: use 2-50 letters, digits or hyphens, starting with a letter")
+    check_subscription_id(module.session.subscription_id)
+    check_resource_group(params["resource_group"])
+    check_wait_timeout(params)
+    check_tags(params["tags"])
+    check_identity(params["identity"])
+
+
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
@@ -287,10 +327,9 @@ def main():
         wait_options=True,
         supports_check_mode=True,
     )
-    if not VAULT_NAME.match(module.params["name"]):
-        module.fail_json(msg=f"name '{module.params['name']}' is not a valid vault name: use 2-50 letters, digits or hyphens, starting with a letter")
 
     def run():
+        check_options(module)
         vault = Vault(module)
         result = reconcile(module, vault, module.params["state"])
         if module.params["state"] == "present":
