@@ -14,7 +14,9 @@ import re
 from ansible.errors import AnsibleFilterError
 
 VM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.Compute/virtualMachines/([^/]+)$", re.IGNORECASE)
-STATUS_ORDER = ("Critical", "Warning", "Passed")
+# Error: the VM could not be checked (an Azure error). It is never skipped: vm_protection checks it again.
+ERROR = "Error"
+STATUS_ORDER = (ERROR, "Critical", "Warning", "Passed")
 
 
 # --- inventory -> batches ---------------------------------------------------------------------
@@ -110,9 +112,21 @@ def vm_backup_batches(hostvars, hosts, defaults=None, skipped=None):
 # --- pre-check results -> skips and table -----------------------------------------------------
 
 def loop_results(registered):
-    """(batch, result) for each loop result of a registered task (a non-loop result counts as one)."""
+    """(batch, result) for each loop result of a registered task (a non-loop result counts as one).
+
+    The roles start one module run per vault with ``async`` and register ``async_status`` over the started
+    jobs: such a result's ``item`` is the started job, whose own ``item`` is the batch.
+    """
     results = registered.get("results") if isinstance(registered, dict) and "results" in registered else [registered]
-    return [(result.get("item") or {}, result) for result in results if isinstance(result, dict)]
+    pairs = []
+    for result in results:
+        if not isinstance(result, dict):
+            continue
+        batch = result.get("item") or {}
+        if isinstance(batch, dict) and "ansible_job_id" in batch:
+            batch = batch.get("item") or {}
+        pairs.append((batch, result))
+    return pairs
 
 
 def reasons(vm, status):
@@ -126,17 +140,21 @@ def precheck_rows(registered):
         vault, group = batch.get("vault_name", ""), batch.get("resource_group", "")
         if "vms" not in result:
             rows += [{"vault": vault, "vault_resource_group": group, "id": vm.get("id"), "name": vm_label(vm), "resource_group": vm.get("resource_group") or "",
-                      "status": "Critical", "reason": f"pre-check failed: {result.get('msg', 'no result')}"} for vm in batch.get("targets") or []]
+                      "status": ERROR, "reason": f"pre-check failed: {result.get('msg', 'no result')}"} for vm in batch.get("targets") or []]
             continue
         for vm in result["vms"]:
-            status = vm.get("status", "Critical")
+            status = vm.get("status", ERROR)
+            reason = vm.get("error") if status == ERROR else reasons(vm, status) if status != "Passed" else "all checks passed"
             rows.append({"vault": vault, "vault_resource_group": group, "id": vm.get("id"), "name": vm.get("name"), "resource_group": vm.get("resource_group"),
-                         "status": status, "reason": reasons(vm, status) if status != "Passed" else "all checks passed"})
+                         "status": status, "reason": reason or "no result"})
     return rows
 
 
 def precheck_skips(registered):
-    """The Critical VMs of the pre-check results, with why: what vm_backup leaves out under the ``skip`` gate."""
+    """The Critical VMs of the pre-check results, with why: what vm_backup leaves out under the ``skip`` gate.
+
+    Only Critical, a reason Azure gave: a VM that could not be checked (Error) is not skipped.
+    """
     return [{key: row[key] for key in ("id", "name", "resource_group", "vault", "vault_resource_group", "reason")}
             for row in precheck_rows(registered) if row["status"] == "Critical"]
 
@@ -163,9 +181,12 @@ def coverage_entry(vault, group):
     return {"vault": vault, "resource_group": group, "protected": [], "unprotected": [], "skipped": [], "failed": [], "changed": 0}
 
 
-def add_vm(entry, vm, planned, warnings):
-    """Sort one vm_protection result into protected / unprotected (planned runs) / failed."""
+def add_vm(entry, vm, planned, warnings, skip_ineligible=False):
+    """Sort one vm_protection result into protected / unprotected (planned runs) / skipped / failed."""
     name = vm.get("name") or vm_label(vm)
+    if vm.get("error") and vm.get("ineligible") and skip_ineligible:
+        entry["skipped"].append({"name": name, "reason": vm["error"]})
+        return
     if vm.get("error"):
         entry["failed"].append({"name": name, "error": vm["error"]})
         return
@@ -180,8 +201,12 @@ def add_vm(entry, vm, planned, warnings):
     entry["protected"].append(protected)
 
 
-def backup_coverage(protection_results, precheck_results=None, skipped=None, planned=False):
-    """Per vault: VMs protected, left unprotected (``planned``: check-mode results), skipped with reason, failed."""
+def backup_coverage(protection_results, precheck_results=None, skipped=None, planned=False, skip_ineligible=False):
+    """Per vault: VMs protected, left unprotected (``planned``: check-mode results), skipped with reason, failed.
+
+    ``skip_ineligible``: a VM vm_protection's own pre-check found unfit (``ineligible``, a reason Azure gave) is
+    skipped rather than failed, as the vm_agent role's ``skip`` gate does. Any other error is a failure.
+    """
     warnings = {vm_key(row): row["reason"] for row in precheck_rows(precheck_results or {"results": []}) if row["status"] == "Warning"}
     coverage = {}
 
@@ -196,7 +221,7 @@ def backup_coverage(protection_results, precheck_results=None, skipped=None, pla
             entry["failed"] += [{"name": vm_label(vm), "error": result.get("msg", "no result")} for vm in batch.get("vms") or []]
             continue
         for vm in result["vms"]:
-            add_vm(entry, vm, planned, warnings)
+            add_vm(entry, vm, planned, warnings, skip_ineligible)
     return [dict(entry, totals={status: len(entry[status]) for status in ("protected", "unprotected", "skipped", "failed")})
             for entry in (coverage[key] for key in sorted(coverage))]
 

@@ -87,24 +87,40 @@ PRECHECK = {"results": [
 
 
 def test_precheck_skips_keep_the_critical_reasons_and_vault():
+    """Only Critical VMs are skipped: a vault whose pre-check failed (an error, not a reason Azure gave) skips nothing."""
     assert filters.precheck_skips(PRECHECK) == [
         {"id": vm_id("rg-app", "vm-old"), "name": "vm-old", "resource_group": "rg-app", "vault": "rsv-weu", "vault_resource_group": "rg-backup",
-         "reason": "VM agent is Not Ready"},
-        {"id": None, "name": "vm-api", "resource_group": "rg-neu", "vault": "rsv-neu", "vault_resource_group": "rg-backup-neu",
-         "reason": "pre-check failed: vault rsv-neu not found"}]
+         "reason": "VM agent is Not Ready"}]
+
+
+def test_a_vm_that_could_not_be_checked_is_an_error_row_and_never_skipped():
+    registered = {"results": [{"item": {"vault_name": "rsv-weu", "resource_group": "rg-backup"}, "failed": True, "vms": [
+        {"id": vm_id("rg-app", "vm-1"), "name": "vm-1", "resource_group": "rg-app", "status": "Error", "findings": [],
+         "error": "could not check the VM: read backup status failed (HTTP 429)"}]}]}
+    rows = filters.precheck_rows(registered)
+    assert [(row["name"], row["status"], row["reason"]) for row in rows] == [("vm-1", "Error", "could not check the VM: read backup status failed (HTTP 429)")]
+    assert filters.precheck_skips(registered) == []
+
+
+def test_async_status_results_unwrap_to_their_batch():
+    """The roles register async_status over async jobs: each result's item is the job, whose item is the batch."""
+    batch = {"vault_name": "rsv-weu", "resource_group": "rg-backup", "targets": [{"name": "vm-1", "resource_group": "rg-app"}]}
+    registered = {"results": [{"item": {"ansible_job_id": "j1.1", "started": 1, "finished": 0, "item": batch}, "finished": 1, "vms": [
+        {"id": vm_id("rg-app", "vm-1"), "name": "vm-1", "resource_group": "rg-app", "status": "Passed", "findings": []}]}]}
+    assert [(row["vault"], row["vault_resource_group"], row["name"]) for row in filters.precheck_rows(registered)] == [("rsv-weu", "rg-backup", "vm-1")]
 
 
 def test_precheck_rows_name_vault_status_and_reason():
     rows = filters.precheck_rows(PRECHECK)
     assert [(row["vault"], row["name"], row["status"]) for row in rows] == [
-        ("rsv-weu", "vm-web-01", "Passed"), ("rsv-weu", "vm-old", "Critical"), ("rsv-weu", "vm-batch", "Warning"), ("rsv-neu", "vm-api", "Critical")]
+        ("rsv-weu", "vm-web-01", "Passed"), ("rsv-weu", "vm-old", "Critical"), ("rsv-weu", "vm-batch", "Warning"), ("rsv-neu", "vm-api", "Error")]
     assert rows[2]["reason"] == "VM is stopped"
 
 
 def test_precheck_table_is_aligned_worst_first():
     lines = filters.precheck_table(PRECHECK)
     assert lines[0].split() == ["STATUS", "VM", "RESOURCE", "GROUP", "VAULT", "REASON"]
-    assert [line.split()[0] for line in lines[1:]] == ["Critical", "Critical", "Warning", "Passed"]
+    assert [line.split()[0] for line in lines[1:]] == ["Error", "Critical", "Warning", "Passed"]
     starts = {line.index(line.split()[1], len(line.split()[0])) for line in lines}
     assert len(starts) == 1  # the VM column starts at the same place on every line
 
@@ -123,14 +139,24 @@ def test_backup_coverage_per_vault():
     skipped = filters.precheck_skips(PRECHECK)
     coverage = filters.backup_coverage(PROTECTION, PRECHECK, skipped)
     by_vault = {entry["vault"]: entry for entry in coverage}
-    assert [entry["vault"] for entry in coverage] == ["rsv-dev", "rsv-neu", "rsv-weu"]
+    assert [entry["vault"] for entry in coverage] == ["rsv-dev", "rsv-weu"]
     weu = by_vault["rsv-weu"]
     assert weu["totals"] == {"protected": 2, "unprotected": 0, "skipped": 1, "failed": 1}
     assert weu["changed"] == 1
     assert weu["protected"][1] == {"name": "vm-batch", "policy": "nightly", "protection_state": "Protected", "action": "none", "warning": "VM is stopped"}
     assert weu["failed"] == [{"name": "vm-gone", "error": "VM was not found"}]
     assert by_vault["rsv-dev"]["failed"] == [{"name": "vm-dev", "error": "policy p1 does not exist in vault rsv-dev"}]
-    assert by_vault["rsv-neu"]["skipped"][0]["reason"].startswith("pre-check failed")
+
+
+def test_ineligible_vms_are_skipped_only_under_the_skip_gate_and_other_errors_always_fail():
+    results = {"results": [{"item": {"vault_name": "rsv-weu", "resource_group": "rg-backup"}, "failed": True, "vms": [
+        {"id": vm_id("rg-app", "vm-far"), "name": "vm-far", "action": "protect", "changed": False, "ineligible": True,
+         "error": "VM is in northeurope but the vault is in westeurope"},
+        {"id": vm_id("rg-app", "vm-429"), "name": "vm-429", "action": "protect", "changed": False, "error": "pre-check failed: HTTP 429"}]}]}
+    skipping = filters.backup_coverage(results, skip_ineligible=True)[0]
+    assert skipping["skipped"] == [{"name": "vm-far", "reason": "VM is in northeurope but the vault is in westeurope"}]
+    assert skipping["failed"] == [{"name": "vm-429", "error": "pre-check failed: HTTP 429"}]
+    assert filters.backup_coverage(results)[0]["totals"] == {"protected": 0, "unprotected": 0, "skipped": 0, "failed": 2}
 
 
 def test_planned_coverage_counts_pending_changes_as_unprotected():
@@ -142,7 +168,7 @@ def test_planned_coverage_counts_pending_changes_as_unprotected():
 def test_coverage_table_totals_and_reasons():
     lines = filters.coverage_table(filters.backup_coverage(PROTECTION, PRECHECK, filters.precheck_skips(PRECHECK)))
     assert lines[0].split() == ["VAULT", "PROTECTED", "UNPROTECTED", "SKIPPED", "FAILED", "CHANGED"]
-    assert lines[4].split() == ["TOTAL", "2", "0", "2", "2", "1"]
+    assert lines[3].split() == ["TOTAL", "2", "0", "1", "2", "1"]
     assert "skipped  rsv-weu/vm-old: VM agent is Not Ready" in lines
     assert "failed   rsv-weu/vm-gone: VM was not found" in lines
 
