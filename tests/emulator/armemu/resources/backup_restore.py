@@ -105,11 +105,17 @@ def _check_tier(properties, point):
     return True
 
 
+def _reference(properties, key, required, what):
+    """``properties[key]``; None when absent and optional; a 400 naming ``what`` when absent and required."""
+    value = properties.get(key)
+    if not value and required:
+        raise invalid(f"properties.{key} ({what}) is required for {properties['recoveryType']}.")
+    return value or None
+
+
 def _staging_account(store, properties, region, required):
-    account_id = properties.get("storageAccountId")
-    if not account_id:
-        if required:
-            raise invalid(f"properties.storageAccountId (the staging storage account) is required for {properties['recoveryType']}.")
+    account_id = _reference(properties, "storageAccountId", required, "the staging storage account")
+    if account_id is None:
         return None
     account = store.get(account_id)
     if account is None or account.get("type", "").lower() != "microsoft.storage/storageaccounts":
@@ -127,10 +133,8 @@ def _staging_account(store, properties, region, required):
 
 
 def _target_group(store, properties, required):
-    group_id = properties.get("targetResourceGroupId")
-    if not group_id:
-        if required:
-            raise invalid(f"properties.targetResourceGroupId is required for {properties['recoveryType']}.")
+    group_id = _reference(properties, "targetResourceGroupId", required, "the resource group of the restored resources")
+    if group_id is None:
         return None
     found = GROUP_ID.match(group_id)
     group = store.get(group_id) if found else None

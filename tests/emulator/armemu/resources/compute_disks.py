@@ -12,12 +12,11 @@ restore detaches. Routes:
 
 import uuid
 
-from armemu.core.arm import require_resource_group, resource_group_id
-from armemu.core.errors import ArmError, resource_not_found
-from armemu.core.http import empty_response, json_response
+from armemu.core.errors import ArmError
+from armemu.core.http import empty_response
 from armemu.core.lro import iso, utc_now
-from armemu.core.paging import paged_response
 from armemu.core.routing import route
+from armemu.resources._group_resources import request_resource_id, serve_reads, typed_id
 from armemu.resources.compute_operations import compute_accepted, start_compute_operation
 
 DISK_TYPE = "Microsoft.Compute/disks"
@@ -27,7 +26,7 @@ PREMIUM_TIERS = ((32, "P4"), (64, "P6"), (128, "P10"), (256, "P15"), (512, "P20"
 
 
 def disk_id(subscription_id, resource_group, name):
-    return f"{resource_group_id(subscription_id, resource_group)}/providers/{DISK_TYPE}/{name}"
+    return typed_id(subscription_id, resource_group, DISK_TYPE, name)
 
 
 def performance_tier(size_gb):
@@ -70,28 +69,12 @@ def set_attachment(store, resource_id, vm_resource_id):
         store.put(resource_id, body)
 
 
-def _request_disk_id(req):
-    require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return disk_id(req.params["subscriptionId"], req.params["resourceGroupName"], req.params["diskName"])
-
-
-@route("GET", DISK)
-def get_disk(req):
-    body = req.emu.store.get(_request_disk_id(req))
-    if body is None:
-        raise resource_not_found(DISK_TYPE, req.params["diskName"], req.params["resourceGroupName"])
-    return json_response(200, body)
-
-
-@route("GET", GROUP_DISKS)
-def list_disks(req):
-    group = require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return paged_response(req, req.emu.store.children(group["id"], f"providers/{DISK_TYPE}"))
+serve_reads(GROUP_DISKS, DISK, DISK_TYPE, "diskName")
 
 
 @route("DELETE", DISK)
 def delete_disk(req):
-    resource_id = _request_disk_id(req)
+    resource_id = request_resource_id(req, DISK_TYPE, "diskName")
     store = req.emu.store
     body = store.get(resource_id)
     if body is None:

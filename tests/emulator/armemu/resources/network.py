@@ -28,12 +28,12 @@ Estate section ``virtualNetworks``::
 import ipaddress
 import uuid
 
-from armemu.core.arm import normalise_location, require_resource_group, resource_group_id
+from armemu.core.arm import normalise_location, resource_group_id
 from armemu.core.errors import ArmError, bad_request, resource_not_found
 from armemu.core.http import empty_response, json_response
 from armemu.core.lro import accepted, result_response
-from armemu.core.paging import paged_response
 from armemu.core.routing import route
+from armemu.resources._group_resources import request_resource_id, require_resource, serve_reads, typed_id
 
 ESTATE_SECTIONS = ("virtualNetworks",)
 ESTATE_PRIORITY = 25
@@ -54,11 +54,11 @@ def etag():
 
 
 def vnet_id(subscription_id, resource_group, name):
-    return f"{resource_group_id(subscription_id, resource_group)}/providers/{VNET_TYPE}/{name}"
+    return typed_id(subscription_id, resource_group, VNET_TYPE, name)
 
 
 def nic_id(subscription_id, resource_group, name):
-    return f"{resource_group_id(subscription_id, resource_group)}/providers/{NIC_TYPE}/{name}"
+    return typed_id(subscription_id, resource_group, NIC_TYPE, name)
 
 
 # --- bodies ---------------------------------------------------------------------------------------
@@ -242,21 +242,9 @@ def network_operation_result(req):
 
 # --- virtual networks -----------------------------------------------------------------------------
 
-def _request_vnet_id(req):
-    require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return vnet_id(req.params["subscriptionId"], req.params["resourceGroupName"], req.params["vnetName"])
-
-
-def _require_vnet(req):
-    body = req.emu.store.get(_request_vnet_id(req))
-    if body is None:
-        raise resource_not_found(VNET_TYPE, req.params["vnetName"], req.params["resourceGroupName"])
-    return body
-
-
 @route("PUT", VNET)
 def put_vnet(req):
-    resource_id = _request_vnet_id(req)
+    resource_id = request_resource_id(req, VNET_TYPE, "vnetName")
     store = req.emu.store
     request = req.json()
     if not request.get("location"):
@@ -286,20 +274,12 @@ def put_vnet(req):
     return json_response(200 if current else 201, body, {"Azure-AsyncOperation": status_url, **req.emu.ops.retry_after()})
 
 
-@route("GET", VNET)
-def get_vnet(req):
-    return json_response(200, _require_vnet(req))
-
-
-@route("GET", VNETS)
-def list_vnets(req):
-    group = require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return paged_response(req, req.emu.store.children(group["id"], f"providers/{VNET_TYPE}"))
+serve_reads(VNETS, VNET, VNET_TYPE, "vnetName")
 
 
 @route("GET", VNET + "/subnets/{subnetName}")
 def get_subnet(req):
-    vnet = _require_vnet(req)
+    vnet = require_resource(req, VNET_TYPE, "vnetName")
     dummy, subnet = find_subnet(req.emu.store, f"{vnet['id']}/subnets/{req.params['subnetName']}")
     if subnet is None:
         raise resource_not_found(SUBNET_TYPE, f"{req.params['vnetName']}/{req.params['subnetName']}", req.params["resourceGroupName"])
@@ -308,40 +288,25 @@ def get_subnet(req):
 
 @route("DELETE", VNET)
 def delete_vnet(req):
-    resource_id = _request_vnet_id(req)
+    resource_id = request_resource_id(req, VNET_TYPE, "vnetName")
     body = req.emu.store.get(resource_id)
     if body is None:
         return empty_response(204)
     for subnet in body["properties"]["subnets"]:
         if _in_use(subnet):
             raise in_use_subnet(subnet)
-    return _network_accepted(req, body["location"], lambda: req.emu.store.delete(resource_id))
+    store = req.emu.store
+    return _network_accepted(req, body["location"], lambda: store.delete(resource_id))
 
 
 # --- network interfaces ---------------------------------------------------------------------------
 
-def _request_nic_id(req):
-    require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return nic_id(req.params["subscriptionId"], req.params["resourceGroupName"], req.params["nicName"])
-
-
-@route("GET", NIC)
-def get_nic(req):
-    body = req.emu.store.get(_request_nic_id(req))
-    if body is None:
-        raise resource_not_found(NIC_TYPE, req.params["nicName"], req.params["resourceGroupName"])
-    return json_response(200, body)
-
-
-@route("GET", NICS)
-def list_nics(req):
-    group = require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return paged_response(req, req.emu.store.children(group["id"], f"providers/{NIC_TYPE}"))
+serve_reads(NICS, NIC, NIC_TYPE, "nicName")
 
 
 @route("DELETE", NIC)
 def delete_nic(req):
-    body = req.emu.store.get(_request_nic_id(req))
+    body = req.emu.store.get(request_resource_id(req, NIC_TYPE, "nicName"))
     if body is None:
         return empty_response(204)
     user = (body["properties"].get("virtualMachine") or {}).get("id")
