@@ -353,7 +353,8 @@ def tiering_errors(tiering):
 def instant_restore_errors(days, policy_type, schedule):
     low, high = INSTANT_RESTORE_RANGES[policy_type]
     if days is not None and not low <= days <= high:
-        return [f"instant_restore_days is {days}; a {policy_type} policy allows {low}-{high}"]
+        article = "an" if policy_type == "enhanced" else "a"
+        return [f"instant_restore_days is {days}; {article} {policy_type} policy (policy_type {policy_type}) allows {low}-{high} days"]
     if policy_type == "standard" and schedule and schedule["frequency"] == "Weekly" and days not in (None, WEEKLY_STANDARD_INSTANT_RESTORE_DAYS):
         return [f"instant_restore_days is {days}; a standard policy with a Weekly schedule keeps instant restore {WEEKLY_STANDARD_INSTANT_RESTORE_DAYS} days"]
     return []

@@ -93,6 +93,12 @@ class Resource:
     def delete(self, current):
         raise NotImplementedError
 
+    def check(self, action, current, desired):
+        """Raise ``Refusal`` for a planned write Azure would refuse, when what ``read`` saw tells.
+
+        Runs in check mode too, so check mode reports the refusal a real run would meet.
+        """
+
 
 def apply(resource, action, current, desired):
     """Perform one planned action."""
@@ -109,6 +115,8 @@ def reconcile(module, resource, state):
     current = resource.read()
     desired = resource.desired(current) if state == "present" else None
     action, diff = plan(current, desired, state)
+    if action != NONE:
+        resource.check(action, current, desired)
     if not module.check_mode:
         apply(resource, action, current, desired)
     return {

@@ -233,7 +233,11 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._po
     DURATION_TYPES, FREQUENCIES, HOURLY_INTERVALS, MONTHS, TIERING_MODES, WEEKDAYS, WEEKS,
     desired_view, option_errors, policy_errors, policy_properties, policy_view,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
+    check_name, check_time_zone, check_wait_timeout,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
 def days_option(required=False):
@@ -250,8 +254,7 @@ def long_term_options(with_months=False):
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
-    vault_name=dict(type="str", required=True),
-    resource_group=dict(type="str", required=True),
+    **VAULT_ARGUMENT_SPEC,
     state=dict(type="str", default="present", choices=["present", "absent"]),
     policy_type=dict(type="str", choices=["standard", "enhanced"]),
     time_zone=dict(type="str"),
@@ -301,17 +304,17 @@ class Policy(Resource):
             return None
         management_type = (self.azure_policy.get("properties") or {}).get("backupManagementType")
         if management_type != IAAS_VM:
-            self.module.fail_json(msg=f"{self.label} is an {management_type} policy; this module manages {IAAS_VM} (Azure VM) policies only")
+            raise Refusal(f"{self.label} is an {management_type} policy; this module manages {IAAS_VM} (Azure VM) policies only")
         return policy_view(self.azure_policy)
 
     def desired(self, current):
         if current and self.params["policy_type"] and self.params["policy_type"] != current["policy_type"]:
-            self.module.fail_json(msg=f"{self.label} is a {current['policy_type']} policy; the type of a policy cannot change "
-                                      f"(create a new {self.params['policy_type']} policy and move the VMs to it)")
+            raise Refusal(f"{self.label} is a {current['policy_type']} policy; the type of a policy cannot change "
+                          f"(create a new {self.params['policy_type']} policy and move the VMs to it)")
         desired = desired_view(current, self.params)
         errors = policy_errors(desired)
         if errors:
-            self.module.fail_json(msg=f"{self.label} would be refused by Azure: " + "; ".join(errors), errors=errors)
+            raise Refusal(f"{self.label} would be refused by Azure: " + "; ".join(errors), errors=errors)
         return desired
 
     def create(self, desired):
@@ -332,6 +335,13 @@ class Policy(Resource):
         elif response.content:
             self.azure_policy = response.json()
 
+    def check(self, action, current, desired):
+        """Azure refuses to delete a policy that still protects items (BMSUserErrorPolicyObjectInUse)."""
+        in_use = ((self.azure_policy or {}).get("properties") or {}).get("protectedItemsCount") or 0
+        if action == DELETE and in_use:
+            raise Refusal(f"{self.label} protects {in_use} item(s); Azure refuses to delete a policy in use: move the items to another "
+                          "policy or stop their protection (vm_protection) first", protected_items_count=in_use)
+
     def delete(self, current):
         poller = self.session.call(f"delete {self.label}", self.policies.begin_delete,
                                    self.params["vault_name"], self.params["resource_group"], self.params["name"])
@@ -347,13 +357,22 @@ def returned_policy(policy, planned_view):
     return dict(policy_view(policy), id=policy.get("id"), name=policy.get("name"), protected_items_count=properties.get("protectedItemsCount"))
 
 
+def check_options(params):
+    """What can be refused from the options alone, before the first request."""
+    check_name(params["name"], "name", "backup policy")
+    check_vault_options(params)
+    check_wait_timeout(params)
+    params["time_zone"] = check_time_zone(params["time_zone"])
+    errors = option_errors(params) if params["state"] == "present" else []
+    if errors:
+        raise Refusal(f"backup policy {params['name']}: " + "; ".join(errors), errors=errors)
+
+
 def main():
     module = AzureBackupModule(argument_spec=ARGUMENT_SPEC, clients=("backup",), wait_options=True, supports_check_mode=True)
-    errors = option_errors(module.params) if module.params["state"] == "present" else []
-    if errors:
-        module.fail_json(msg=f"backup policy {module.params['name']}: " + "; ".join(errors), errors=errors)
 
     def run():
+        check_options(module.params)
         policy = Policy(module)
         result = reconcile(module, policy, module.params["state"])
         if module.params["state"] == "present":

@@ -127,17 +127,15 @@ action:
   sample: create
 """
 
-import re
-
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_location, check_resource_group, check_resource_id, check_subscription_id, check_tags, check_wait_timeout,
 )
 
-VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
 REDUNDANCY_SHORT_FORMS = {"LRS": "LocallyRedundant", "GRS": "GeoRedundant", "ZRS": "ZoneRedundant"}
 USER_ASSIGNED_IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
 LOCATIONS_API_VERSION = "2022-12-01"  # Microsoft.Resources subscriptions: list locations
@@ -296,8 +294,7 @@ def check_identity(identity):
 def check_options(module):
     """Everything about the options that can be refused before the first request."""
     params = module.params
-    if not VAULT_NAME.match(params["name"]):
-        raise Refusal(f"name '{params['name']}' is not a valid vault name: use 2-50 letters, digits or hyphens, starting with a letter")
+    check_vault_name(params["name"], "name")
     check_subscription_id(module.session.subscription_id)
     check_resource_group(params["resource_group"])
     check_wait_timeout(params)

@@ -1,0 +1,35 @@
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The options that name a Recovery Services vault, defined once.
+
+``VAULT_ARGUMENT_SPEC`` goes with the ``azure_backup.recovery_services.azure.VAULT`` doc fragment;
+every vault-scoped module takes both, and calls ``check_vault_options`` before its first request.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group
+
+# Azure's rule for vault names (Microsoft.RecoveryServices/vaults): 2-50 letters, digits or hyphens, starting with a letter.
+VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
+
+VAULT_ARGUMENT_SPEC = dict(
+    vault_name=dict(type="str", required=True),
+    resource_group=dict(type="str", required=True),
+)
+
+
+def check_vault_name(name, option="vault_name"):
+    if not VAULT_NAME.match(name or ""):
+        raise Refusal(f"{option} '{name}' is not a valid vault name: use 2-50 letters, digits or hyphens, starting with a letter")
+    return name
+
+
+def check_vault_options(params):
+    """``vault_name`` and ``resource_group`` as Azure allows them."""
+    check_vault_name(params["vault_name"])
+    check_resource_group(params["resource_group"])
