@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from .core.settings import OPERATION_KINDS, PROFILES
 from .server import Emulator
 
 
@@ -20,7 +21,36 @@ def parse_args(argv):
     parser.add_argument("--retry-after", type=int, default=1, help="Retry-After whole seconds on 202s and polls")
     parser.add_argument("--page-size", type=int, default=50, help="items per page on paged lists")
     parser.add_argument("--ready-file", help="also write the start-up JSON to this file")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="fast",
+                        help="fast (default: no throttling, no latency) or azure (ARM's token buckets, latency, Azure's durations)")
+    parser.add_argument("--throttle", action="append", default=[], metavar="KIND=BUCKET:REFILL",
+                        help="a token bucket, e.g. writes=200:10 (kinds: reads, writes, deletes); repeatable; overrides the profile's")
+    parser.add_argument("--read-latency", type=float, help="seconds added to each ARM read")
+    parser.add_argument("--write-latency", type=float, help="seconds added to each ARM write or delete")
+    parser.add_argument("--duration", action="append", default=[], metavar="KIND=SECONDS",
+                        help=f"seconds an operation kind takes, repeatable; kinds: {', '.join(sorted(OPERATION_KINDS))}")
+    parser.add_argument("--token-lifetime", type=int, help="seconds an access token lives (default 3599)")
+    parser.add_argument("--state-file", help="keep the world in this file: loaded at start if it exists, saved as it changes")
     return parser.parse_args(argv)
+
+
+def settings_from(args):
+    """The settings the options ask for beyond the profile, as ``POST /_emulator/settings`` takes them."""
+    settings = {}
+    if args.throttle:
+        settings["throttle"] = {}
+        for spec in args.throttle:
+            kind, dummy, numbers = spec.partition("=")
+            size, dummy, refill = numbers.partition(":")
+            settings["throttle"][kind] = {"bucket": int(size), "refill": float(refill)}
+    latency = {name: value for name, value in (("read", args.read_latency), ("write", args.write_latency)) if value is not None}
+    if latency:
+        settings["latency"] = latency
+    if args.duration:
+        settings["durations"] = {kind: float(seconds) for kind, dummy, seconds in (spec.partition("=") for spec in args.duration)}
+    if args.token_lifetime is not None:
+        settings["token_lifetime"] = args.token_lifetime
+    return settings
 
 
 def write_atomically(path, text):
@@ -33,8 +63,14 @@ def write_atomically(path, text):
 
 def main(argv=None):
     args = parse_args(argv)
-    emu = Emulator(args.estate, host=args.host, port=args.port, state_dir=args.state_dir,
-                   lro_delay=args.lro_delay, retry_after=args.retry_after, page_size=args.page_size).start()
+    try:
+        settings = settings_from(args)
+        emu = Emulator(args.estate, host=args.host, port=args.port, state_dir=args.state_dir,
+                       lro_delay=args.lro_delay, retry_after=args.retry_after, page_size=args.page_size,
+                       profile=args.profile, settings=settings, state_file=args.state_file).start()
+    except ValueError as err:
+        print(f"armemu: {err}", file=sys.stderr)
+        return 2
     line = json.dumps(emu.info())
     if args.ready_file:
         write_atomically(args.ready_file, line + "\n")

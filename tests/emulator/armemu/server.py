@@ -3,6 +3,9 @@
     emu = Emulator("tests/emulator/estates/demo.yml", lro_delay=0.2).start()
     emu.endpoint, emu.ca_file, emu.tenant
     emu.stop()
+
+``profile="azure"`` makes it cost what Azure costs (see core/settings.py); ``settings`` is a dict
+applied after it, as ``POST /_emulator/settings`` would; ``state_file`` keeps the world across restarts.
 """
 
 import os
@@ -18,6 +21,7 @@ from .core.lro import OperationEngine
 from .core.requestlog import RequestLog
 from .core.server import TlsServer, make_ssl_context
 from .core.settings import Settings
+from .core.statefile import StateFile
 from .core.store import Store
 from .core.throttle import Throttle
 from .core.tls import ensure_certificates
@@ -26,8 +30,11 @@ from .core.tls import ensure_certificates
 class Emulator:
     """One emulated Azure cloud: fake AAD, metadata endpoint and ARM, over HTTPS on 127.0.0.1."""
 
-    def __init__(self, estate, *, host="127.0.0.1", port=0, state_dir=None, lro_delay=1.0, retry_after=1, page_size=50):
-        self.settings = Settings(lro_delay=lro_delay, retry_after=retry_after, page_size=page_size)
+    def __init__(self, estate, *, host="127.0.0.1", port=0, state_dir=None, lro_delay=1.0, retry_after=1, page_size=50,
+                 profile="fast", settings=None, state_file=None):
+        self.settings = Settings()
+        self.settings.update({"profile": profile, "lro_delay": lro_delay, "retry_after": retry_after, "page_size": page_size,
+                              **(settings or {})})
         self.store = Store()
         self.directory = Directory()
         self.ops = OperationEngine(self.settings)
@@ -42,13 +49,24 @@ class Emulator:
         self.ca_file, self._cert_file, self._key_file = ensure_certificates(self.state_dir)
         self._httpd = None
         self._thread = None
+        self.state_file = None
         self.load_estate(estate)
+        if state_file:
+            self.state_file = StateFile(state_file, self)
+            self.state_file.open()
 
     def load_estate(self, estate):
         """Reset the world to ``estate`` (a path or a dict); pending operations are dropped."""
         self.ops.clear()
         self.throttle.reset()
         apply_estate(read_estate(estate), self.store, self.directory, self.modules)
+        if self.state_file:
+            self.state_file.save()
+
+    def persist(self):
+        """Journal the changes of the request just served (with a state file; else nothing)."""
+        if self.state_file:
+            self.state_file.commit()
 
     def start(self):
         context = make_ssl_context(self._cert_file, self._key_file)
@@ -62,6 +80,9 @@ class Emulator:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+        if self.state_file:
+            self.state_file.close()
+            self.state_file = None
         if self._temp_dir:
             self._temp_dir.cleanup()
             self._temp_dir = None

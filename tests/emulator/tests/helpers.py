@@ -12,7 +12,7 @@ FOREIGN_SUBSCRIPTION = "00000000-0000-0000-0000-000000000002"
 CLIENT_ID = "5b7e3c9a-1f2d-4e8b-9a6c-0d1e2f3a4b5c"
 SECRET = "emulator-ci-secret"
 GROUP = "rg-backup-weu"
-FAST = {"lro_delay": 0.2, "retry_after": 1, "page_size": 50, "throttle": {}}
+FAST = {"profile": "fast", "lro_delay": 0.2, "retry_after": 1, "page_size": 50}
 
 
 class Raw:

@@ -100,16 +100,25 @@ def test_settings_round_trip(raw):
     assert raw.control("GET", "settings").json()["page_size"] == 7
 
 
-def test_throttle_budget_answers_429(raw):
-    raw.control("POST", "settings", {"throttle": {"reads": 2, "window": 60, "retry_after": 3}})
+def test_throttle_bucket_answers_429(raw):
+    raw.control("POST", "settings", {"throttle": {"reads": {"bucket": 2, "refill": 0.5}}})
     first = raw.arm("GET", vault_path("rsv-a"))
     second = raw.arm("GET", vault_path("rsv-b"))
     third = raw.arm("GET", vault_path("rsv-c"))
     assert first.headers["x-ms-ratelimit-remaining-subscription-reads"] == "1"
     assert second.headers["x-ms-ratelimit-remaining-subscription-reads"] == "0"
-    assert third.status_code == 429 and third.headers["Retry-After"] == "3"
+    assert third.status_code == 429 and third.headers["Retry-After"] == "2"
     assert third.json()["error"]["code"] == "SubscriptionRequestsThrottled"
-    assert raw.arm("PUT", vault_path("rsv-d"), {"location": "westeurope"}).status_code == 201
+    assert raw.arm("PUT", vault_path("rsv-d"), {"location": "westeurope"}).status_code in (200, 201)
+
+
+def test_bad_throttle_latency_and_duration_settings_are_400(raw):
+    for bad in ({"throttle": {"reads": 2}}, {"throttle": {"reads": {"bucket": 0, "refill": 1}}},
+                {"throttle": {"reads": {"bucket": 5, "refill": 0}}}, {"throttle": {"window": 60}},
+                {"latency": {"read": -1}}, {"durations": {"teleport": 1}}, {"token_lifetime": 0}, {"profile": "cheap"}):
+        response = raw.control("POST", "settings", bad)
+        assert response.status_code == 400, bad
+        assert response.json()["error"]["code"] == "InvalidSettings"
 
 
 def test_estate_reset_from_a_path_and_state_dump(raw):

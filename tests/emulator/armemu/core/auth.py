@@ -11,11 +11,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from .errors import ArmError
 from .lro import utc_now
 
-TOKEN_LIFETIME = 3599
 TENANT_ALIASES = frozenset({"common", "organizations"})
 WELL_KNOWN_AUDIENCES = ("https://management.core.windows.net/", "https://management.azure.com/")
 
@@ -64,12 +64,15 @@ class Directory:
 
     def __init__(self):
         self.tenant_id = ""
+        self.principal_specs = []
         self._principals = {}
         self._tokens = {}
         self._lock = threading.Lock()
+        self.new_tokens = None  # a list of (token, client id, expiry) issued since a state file last saved
 
     def load(self, tenant_id, principal_specs):
         """Replace tenant and principals. Tokens are kept: one is valid while its client id exists."""
+        self.principal_specs = [dict(spec) for spec in principal_specs]
         principals = {}
         for spec in principal_specs:
             subscriptions = spec.get("subscriptions", [])
@@ -86,8 +89,18 @@ class Directory:
     def knows_tenant(self, tenant):
         return tenant.lower() in TENANT_ALIASES or tenant.lower() == self.tenant_id.lower()
 
-    def issue_token(self, tenant, client_id, secret, resource, audiences):
-        """A new access token for a client-credentials request, or AadError like AAD's."""
+    def tokens(self):
+        """Every issued token as ``(token, client id, expiry)``."""
+        with self._lock:
+            return [(token, client, expiry) for token, (client, expiry) in self._tokens.items()]
+
+    def restore_tokens(self, tokens):
+        with self._lock:
+            for token, client, expiry in tokens:
+                self._tokens[token] = (client, expiry)
+
+    def issue_token(self, tenant, client_id, secret, resource, audiences, lifetime):
+        """A new access token living ``lifetime`` seconds for a client-credentials request, or AadError like AAD's."""
         if not self.knows_tenant(tenant):
             raise AadError(400, "invalid_request", 90002,
                            f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing "
@@ -110,8 +123,11 @@ class Directory:
                            "This can happen if the application has not been installed by the administrator of the tenant or "
                            "consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")
         token = secrets.token_urlsafe(48)
+        expiry = time.time() + lifetime
         with self._lock:
-            self._tokens[token] = (principal.client_id.lower(), time.time() + TOKEN_LIFETIME)
+            self._tokens[token] = (principal.client_id.lower(), expiry)
+            if self.new_tokens is not None:
+                self.new_tokens.append((token, principal.client_id.lower(), expiry))
         return token
 
     def authenticate(self, authorization, endpoint):
@@ -127,11 +143,20 @@ class Directory:
         if principal is None:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.", {
                 "WWW-Authenticate": challenge + ', error_description="The access token is invalid."'})
-        if expiry < time.time():
+        now = time.time()
+        if expiry < now:
             raise ArmError(401, "ExpiredAuthenticationToken",
-                           "The access token expiry UTC time is earlier than current UTC time.", {
-                               "WWW-Authenticate": challenge + ', error_description="The access token has expired."'})
+                           f"The access token expiry UTC time '{_dotnet_time(expiry)}' is earlier than current UTC time "
+                           f"'{_dotnet_time(now)}'.", {
+                               "WWW-Authenticate": challenge + ', error_description="The access token has expired."',
+                               "x-ms-failure-cause": "gateway"})
         return principal
+
+
+def _dotnet_time(epoch):
+    """A UTC time as ARM writes it in ExpiredAuthenticationToken: ``3/19/2023 8:55:46 AM``."""
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc)
+    return f"{moment.month}/{moment.day}/{moment.year} {moment.hour % 12 or 12}:{moment:%M:%S} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def _normalise_audience(value):

@@ -2,11 +2,14 @@
 
 - ``GET /_emulator/requests[?since=SEQ]`` / ``POST /_emulator/requests/reset``: the request log.
 - ``GET|POST|DELETE /_emulator/faults``: list, add (``{"faults": [...]}``), clear injected faults.
-- ``GET|POST /_emulator/settings``: read or change ``lro_delay``, ``retry_after``, ``page_size``, ``throttle``.
+- ``GET|POST /_emulator/settings``: read or change the settings (core/settings.py), ``{"profile": "azure"}`` included.
+- ``GET /_emulator/costs[?since=SEQ]``: what the logged requests cost on Azure (core/costs.py).
 - ``POST /_emulator/estate``: reset the world to an estate body, or ``{"path": FILE}``.
-- ``GET /_emulator/state``: dump the store; ``GET /_emulator/health``: liveness.
+- ``GET /_emulator/state``: dump the store; ``POST /_emulator/state/save``: fold the state file's
+  journal into a new snapshot now; ``GET /_emulator/health``: liveness.
 """
 
+from .costs import cost_report
 from .errors import ArmError
 from .http import json_response
 from .routing import route
@@ -26,17 +29,27 @@ def health(req):
 
 @route("GET", "/_emulator/requests", kind="control")
 def list_requests(req):
-    try:
-        since = int(req.query_value("since", 0))
-    except ValueError as err:
-        raise ArmError(400, "InvalidSince", "since must be an integer sequence number") from err
-    return json_response(200, req.emu.log.summary(since))
+    return json_response(200, req.emu.log.summary(_since(req)))
 
 
 @route("POST", "/_emulator/requests/reset", kind="control")
 def reset_requests(req):
     req.emu.log.reset()
     return json_response(200, req.emu.log.summary())
+
+
+def _since(req):
+    try:
+        return int(req.query_value("since", 0))
+    except ValueError as err:
+        raise ArmError(400, "InvalidSince", "since must be an integer sequence number") from err
+
+
+@route("GET", "/_emulator/costs", kind="control")
+def costs(req):
+    since = _since(req)
+    entries, last_seq = req.emu.log.entries(since)
+    return json_response(200, cost_report(entries, req.emu.settings.throttle, last_seq, since))
 
 
 @route("GET", "/_emulator/faults", kind="control")
@@ -90,3 +103,11 @@ def reset_estate(req):
 @route("GET", "/_emulator/state", kind="control")
 def dump_state(req):
     return json_response(200, {"resources": req.emu.store.snapshot(), "settings": req.emu.settings.as_dict()})
+
+
+@route("POST", "/_emulator/state/save", kind="control")
+def save_state(req):
+    if not req.emu.state_file:
+        raise ArmError(409, "NoStateFile", "The emulator was started without --state-file.")
+    req.emu.state_file.save()
+    return json_response(200, {"status": "saved", "path": req.emu.state_file.path})

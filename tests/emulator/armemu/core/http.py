@@ -62,7 +62,8 @@ class Request:
         self.params = {}
         self.route = None
         self.principal = None
-        self.ratelimit = None
+        self.ratelimit = None  # (scope, bucket kind, tokens left) once ARM's throttle let the request in
+        self.throttled = False
 
     def query_value(self, name, default=None):
         """A query parameter, matched case-insensitively as ARM does."""

@@ -42,15 +42,20 @@ class Operation:
     ``scope`` is the lower-cased id of the resource the operation belongs to; polling routes
     refuse ids from another scope. ``result`` (optional) is called when the finished operation's
     result URL is read and returns a Response (default: 204). ``properties`` is added to the
-    finished status body (the Backup RP puts job ids there).
+    finished status body (the Backup RP puts job ids there). ``kind`` (e.g. ``protect``,
+    ``refresh_containers``) picks the operation's duration from the settings.
     """
 
-    def __init__(self, scope, delay, on_complete=None, error=None, result=None, properties=None):
+    def __init__(self, scope, delay, on_complete=None, error=None, result=None, properties=None, kind=None):
         self.id = new_operation_id()
+        self.kind = kind
         self.scope = scope.lower()
         self.started = utc_now()
         self.ended = None
         self.due = time.monotonic() + delay
+        self.due_wall = time.time() + delay  # the same deadline on the wall clock, for a state file
+        self.on_end = None  # set by the engine while a state file journals operations
+        self.saved_effect = None  # what it will write when it completes, kept by a state file
         self.on_complete = on_complete
         self.error = error
         self.result = result
@@ -76,6 +81,8 @@ class Operation:
             if self.on_complete and not self.error:
                 self.on_complete()
             self.ended = utc_now()
+        if self.on_end:
+            self.on_end(self)
 
     def status_body(self, status_id, placeholder_end_time=False):
         """The Azure-AsyncOperation body: ``{id, name, status, startTime, endTime[, error][, properties]}``.
@@ -101,14 +108,26 @@ class OperationEngine:
         self.settings = settings
         self._operations = {}
         self._lock = threading.Lock()
+        self.journal = None  # a list that collects new and ended operations while a state file is kept
 
-    def start(self, scope, on_complete=None, delay=None, error=None, result=None, properties=None):
-        """Begin an operation; ``delay`` overrides the global ``lro_delay`` for this one."""
-        delay = self.settings.lro_delay if delay is None else delay
-        operation = Operation(scope, delay, on_complete, error, result, properties)
+    def start(self, scope, on_complete=None, delay=None, error=None, result=None, properties=None, kind=None):
+        """Begin an operation lasting the settings' duration for ``kind``; ``delay`` overrides it."""
+        delay = self.settings.duration(kind) if delay is None else delay
+        operation = Operation(scope, delay, on_complete, error, result, properties, kind)
+        self.add(operation)
+        return operation
+
+    def add(self, operation):
+        """Register an operation (a new one, or one read back from a state file)."""
         with self._lock:
             self._operations[operation.id] = operation
-        return operation
+            if self.journal is not None:
+                self.journal.append(operation)
+                operation.on_end = self.journal.append
+
+    def operations(self):
+        with self._lock:
+            return list(self._operations.values())
 
     def get(self, operation_id, scope):
         """The operation, if it exists and belongs to ``scope``; else 404 like the RP."""

@@ -3,21 +3,26 @@
 1. Route it (percent-decoded, case-insensitive). Control routes are served at once: no auth,
    no faults, no log.
 2. Settle due operations, so the world is current.
-3. Injected faults (delay, drop, or an error status) take precedence over everything else.
+3. Injected faults (delay, drop, or an error status) take precedence over everything else; a
+   ``drop_after`` fault lets the request through and loses the answer (step 7).
 4. ARM routes: bearer token (401), subscription exists (404) and is granted (403),
-   ``api-version`` present (400), throttling budget (429).
+   ``api-version`` present (400), a token from ARM's bucket (429), then the profile's latency.
 5. The handler; ArmError becomes an ARM error body; anything else a 500.
 6. ARM headers (request ids, rate-limit counters), then the request log.
+7. With a state file, the changes are journalled before the answer leaves (so a kill -9 keeps
+   every write a client saw answered); a ``drop_after`` fault then drops the connection.
 """
 
 import sys
+import time
 import traceback
 import uuid
 
 from . import routing
 from .auth import authorization_failed
 from .errors import ArmError
-from .http import Request, error_response
+from .faults import DROP_AFTER
+from .http import Request, dropped_connection, error_response
 from .lro import utc_now
 from .validation import check_subscription_id
 
@@ -34,12 +39,14 @@ def dispatch(emu, method, target, headers, body):
     kind = req.route.kind if req.route else "arm"
     write = req.route.write if req.route else req.method in routing.WRITE_METHODS
     fault_id, response = emu.faults.apply(req, emu.settings)
-    if response is None:
+    lost_answer = response is not None and response.status == DROP_AFTER
+    if response is None or lost_answer:
         response = _serve(emu, req, kind)
     if kind == "arm" and not response.drop:
         _add_arm_headers(req, response)
-    emu.log.record(req, response, kind, write, fault_id)
-    return response
+    emu.log.record(req, response, kind, write, fault_id, answer_lost=lost_answer)
+    emu.persist()
+    return dropped_connection() if lost_answer else response
 
 
 def _serve(emu, req, kind):
@@ -85,8 +92,11 @@ def _check_arm_request(emu, req):
     try:
         req.ratelimit = emu.throttle.consume(req.principal.client_id, subscription_id, req.method)
     except ArmError:
-        req.ratelimit = (None, 0)
+        req.throttled = True
         raise
+    pause = emu.settings.latency["read" if req.ratelimit[1] == "reads" else "write"]
+    if pause:
+        time.sleep(pause)
 
 
 def _action(req):
@@ -108,7 +118,6 @@ def _add_arm_headers(req, response):
     response.headers["x-ms-correlation-request-id"] = req.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4())
     stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
     response.headers["x-ms-routing-request-id"] = f"LOCAL:{stamp}:{request_id}"
-    kind, remaining = req.ratelimit or (None, None)
-    kind = kind or {"GET": "reads", "HEAD": "reads", "DELETE": "deletes"}.get(req.method, "writes")
-    if remaining is not None:
-        response.headers[f"x-ms-ratelimit-remaining-subscription-{kind}"] = str(remaining)
+    if req.ratelimit:
+        scope, kind, remaining = req.ratelimit
+        response.headers[f"x-ms-ratelimit-remaining-{scope}-{kind}"] = str(remaining)

@@ -1,21 +1,28 @@
-"""ARM-style request budgets per principal and subscription, and the rate-limit headers.
+"""ARM's request throttling: token buckets per scope, principal and operation type, and the rate-limit headers.
 
-Off by default. With ``settings.throttle = {"reads": n, "writes": n, "deletes": n, "window": s}``
-a request over budget gets 429 ``SubscriptionRequestsThrottled`` with Retry-After. The
-``x-ms-ratelimit-remaining-subscription-*`` headers are always sent; without a budget they count
-down from ARM's hourly defaults (12,000 reads, 1,200 writes, 15,000 deletes).
+Azure Resource Manager (since 2024, "Request limits and throttling") keeps one bucket per
+subscription (or tenant, for requests without a subscription), per principal and per operation
+type. A request takes one token; tokens come back at the refill rate up to the bucket size. A
+request that finds no token gets 429 ``SubscriptionRequestsThrottled`` with ``Retry-After``, the
+whole seconds until a token is back. GET and HEAD are reads, DELETE is a delete, everything else
+(PUT, PATCH, and POST actions, read-like or not) is a write.
+
+Every ARM answer carries ``x-ms-ratelimit-remaining-{subscription|tenant}-{reads|writes|deletes}``:
+the tokens left in the bucket the request used. A kind without a configured bucket (the fast
+profile) is never throttled and reports Azure's full bucket, so a client that paces itself on the
+header never slows down there.
 """
 
+import math
 import threading
 import time
 
 from .errors import ArmError
-
-DEFAULT_BUDGETS = {"reads": 12000, "writes": 1200, "deletes": 15000}
-DEFAULT_WINDOW = 3600
+from .settings import AZURE_BUCKETS
 
 
-def budget_kind(method):
+def bucket_kind(method):
+    """The bucket an HTTP method draws from: POST actions count as writes."""
     if method in ("GET", "HEAD"):
         return "reads"
     if method == "DELETE":
@@ -23,40 +30,59 @@ def budget_kind(method):
     return "writes"
 
 
+class TokenBucket:
+    """``size`` tokens, refilled continuously at ``refill`` per second; starts full."""
+
+    def __init__(self, size, refill, now):
+        self.size = size
+        self.refill = refill
+        self.tokens = float(size)
+        self.stamp = now
+
+    def _top_up(self, now):
+        self.tokens = min(self.size, self.tokens + (now - self.stamp) * self.refill)
+        self.stamp = now
+
+    def take(self, now):
+        """(True, tokens left) if a token was taken, else (False, whole seconds until one is back)."""
+        self._top_up(now)
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True, int(self.tokens)
+        return False, max(1, math.ceil((1 - self.tokens) / self.refill))
+
+
 class Throttle:
 
     def __init__(self, settings):
         self.settings = settings
-        self._windows = {}
+        self._buckets = {}
         self._lock = threading.Lock()
 
-    def _limit(self, kind):
-        return self.settings.throttle.get(kind, DEFAULT_BUDGETS[kind])
-
     def consume(self, principal_id, subscription_id, method):
-        """Count one request; return the remaining budget or raise 429 when over it."""
-        kind = budget_kind(method)
-        window = self.settings.throttle.get("window", DEFAULT_WINDOW)
-        key = (principal_id, (subscription_id or "").lower(), kind)
+        """Take a token; return ``(scope, kind, remaining)`` for the headers, or raise ARM's 429."""
+        kind = bucket_kind(method)
+        scope = "subscription" if subscription_id else "tenant"
+        limit = self.settings.throttle.get(kind)
+        if not limit:
+            return scope, kind, AZURE_BUCKETS[kind]["bucket"]
+        key = (scope, (subscription_id or "").lower(), principal_id, kind)
         now = time.monotonic()
         with self._lock:
-            started, used = self._windows.get(key, (now, 0))
-            if now - started >= window:
-                started, used = now, 0
-            used += 1
-            self._windows[key] = (started, used)
-            remaining = self._limit(kind) - used
-            wait = max(1, int(window - (now - started)))
-        if remaining < 0 and self.settings.throttle.get(kind) is not None:
-            retry_after = self.settings.throttle.get("retry_after", wait)
-            raise ArmError(
-                429, "SubscriptionRequestsThrottled",
-                f"Number of '{kind[:-1]}' requests for subscription '{subscription_id}' actor '{principal_id}' exceeded. "
-                f"Please try again after '{retry_after}' seconds after additional tokens are available. "
-                "Refer to https://aka.ms/arm-throttling",
-                {"Retry-After": self.settings.retry_after_header(retry_after)})
-        return kind, max(remaining, 0)
+            bucket = self._buckets.get(key)
+            if bucket is None or (bucket.size, bucket.refill) != (limit["bucket"], limit["refill"]):
+                bucket = self._buckets[key] = TokenBucket(limit["bucket"], limit["refill"], now)
+            granted, value = bucket.take(now)
+        if granted:
+            return scope, kind, value
+        target = f"subscription '{subscription_id}'" if subscription_id else "tenant"
+        raise ArmError(
+            429, "SubscriptionRequestsThrottled",
+            f"Number of '{kind[:-1]}' requests for {target} actor '{principal_id}' exceeded. "
+            f"Please try again after '{value}' seconds after additional tokens are available. "
+            "Refer to https://aka.ms/arm-throttling",
+            {"Retry-After": str(value), f"x-ms-ratelimit-remaining-{scope}-{kind}": "0"})
 
     def reset(self):
         with self._lock:
-            self._windows.clear()
+            self._buckets.clear()

@@ -13,7 +13,7 @@ import base64
 import time
 from urllib.parse import parse_qs, unquote
 
-from armemu.core.auth import TOKEN_LIFETIME, WELL_KNOWN_AUDIENCES, AadError
+from armemu.core.auth import WELL_KNOWN_AUDIENCES, AadError
 from armemu.core.http import json_response
 from armemu.core.routing import route
 
@@ -104,9 +104,10 @@ def _scope_resource(scope):
 def _issue(req, resource):
     fields = _form(req)
     _check_grant(fields)
+    lifetime = req.emu.settings.token_lifetime
     token = req.emu.directory.issue_token(req.params["tenant"], fields.get("client_id"), fields.get("client_secret"),
-                                          resource(fields), accepted_audiences(req.emu))
-    return {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME, "ext_expires_in": TOKEN_LIFETIME, "access_token": token}
+                                          resource(fields), accepted_audiences(req.emu), lifetime)
+    return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}
 
 
 def _aad_call(produce):
@@ -125,9 +126,10 @@ def token_v2(req):
 def token_v1(req):
     def issue():
         body = _issue(req, lambda fields: fields.get("resource", ""))
-        expires_on = int(time.time()) + TOKEN_LIFETIME
+        lifetime = body["expires_in"]
+        expires_on = int(time.time()) + lifetime
         fields = _form(req)
-        return json_response(200, {**body, "expires_in": str(TOKEN_LIFETIME), "ext_expires_in": str(TOKEN_LIFETIME),
-                                   "expires_on": str(expires_on), "not_before": str(expires_on - TOKEN_LIFETIME - 300),
+        return json_response(200, {**body, "expires_in": str(lifetime), "ext_expires_in": str(lifetime),
+                                   "expires_on": str(expires_on), "not_before": str(expires_on - lifetime - 300),
                                    "resource": fields.get("resource", "")})
     return _aad_call(issue)

@@ -56,7 +56,8 @@ def _operation_urls(req, operation):
 def refresh_containers(req):
     vault = _require_azure_fabric(req)
     store = req.emu.store
-    operation = req.emu.ops.start(fabric_id(vault["id"]), on_complete=lambda: discover(store, store.get(vault["id"])))
+    operation = req.emu.ops.start(fabric_id(vault["id"]), on_complete=lambda: discover(store, store.get(vault["id"])),
+                                  kind="refresh_containers")
     return accepted(req.emu.ops, operation, None, _operation_urls(req, operation)[1])
 
 

@@ -132,7 +132,7 @@ def cancel_job(req):
     def cancelled():
         if job_status(store, body["id"]) == "Cancelling":
             finish_job(store, body["id"], "Cancelled")
-    operation = req.emu.ops.start(body["id"], on_complete=cancelled)
+    operation = req.emu.ops.start(body["id"], on_complete=cancelled, kind="cancel_job")
     location = req.url_for(f"{body['id']}/operationResults/{operation.id}", {"api-version": req.api_version})
     return accepted(req.emu.ops, operation, None, location)
 

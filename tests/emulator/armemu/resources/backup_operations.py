@@ -25,10 +25,10 @@ def operation_scope(vault):
     return f"{vault}/backupOperations"
 
 
-def start_backup_operation(req, on_complete, job=None, result=None, delay=None):
+def start_backup_operation(req, on_complete, job=None, result=None, delay=None, kind=None):
     """Start an operation of the request's vault; ``job`` (an id) goes into the finished status."""
     properties = {"objectType": "OperationStatusJobExtendedInfo", "jobId": job.rsplit("/", 1)[-1]} if job else None
-    return req.emu.ops.start(operation_scope(request_vault(req)), on_complete=on_complete, result=result, delay=delay,
+    return req.emu.ops.start(operation_scope(request_vault(req)), on_complete=on_complete, result=result, delay=delay, kind=kind,
                              properties=properties)
 
 

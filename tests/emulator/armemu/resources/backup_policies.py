@@ -333,7 +333,7 @@ def put_policy(req):
             store.put(item["id"], item)
         for job in jobs:
             finish_job(store, job)
-    operation = req.emu.ops.start(_policy_scope(vault_id, body["name"]), on_complete=apply, properties=_jobs_info(jobs),
+    operation = req.emu.ops.start(_policy_scope(vault_id, body["name"]), on_complete=apply, properties=_jobs_info(jobs), kind="policy_update",
                                   result=lambda: json_response(200, with_counts(store, vault_id, [store.get(body["id"])])[0]))
     return _policy_accepted(req, vault_id, body["name"], operation)
 

@@ -300,7 +300,8 @@ def put_item(req):
     def complete():
         apply()
         finish_job(store, job)
-    operation = start_backup_operation(req, complete, job, result=lambda: json_response(200, served(store, store.get(resource_id), False)))
+    operation = start_backup_operation(req, complete, job, result=lambda: json_response(200, served(store, store.get(resource_id), False)),
+                                       kind="protect")
     return item_accepted(req, operation, resource_id)
 
 
@@ -364,14 +365,14 @@ def delete_item(req):
     if item is None:
         return empty_response(204)
     if item["properties"]["isScheduledForDeferredDelete"]:
-        return vault_accepted(req, start_backup_operation(req, None))
+        return vault_accepted(req, start_backup_operation(req, None, kind="unprotect"))
     job = start_job(store, vault, "DeleteBackupData", item["properties"]["friendlyName"], item["properties"]["containerName"])
     remove = _remover(store, vault, item["id"])
 
     def complete():
         remove()
         finish_job(store, job)
-    return vault_accepted(req, start_backup_operation(req, complete, job))
+    return vault_accepted(req, start_backup_operation(req, complete, job, kind="unprotect"))
 
 
 def holder_of(store, vm_resource_id):

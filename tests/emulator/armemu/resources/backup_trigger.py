@@ -24,7 +24,6 @@ from armemu.resources.backup_protected_items import record_backup, record_failed
 from armemu.resources.backup_recovery_points import add_recovery_point
 
 BACKUPABLE_STATES = ("IRPending", "Protected", "ProtectionError")
-JOB_LENGTH = 2  # the Backup job lasts this many LRO delays (the trigger operation lasts one)
 
 
 def _checked_expiry(request):
@@ -80,6 +79,6 @@ def trigger_backup(req):
     expiry = _checked_expiry(req.json())
     job = start_job(store, vault, "Backup", properties["friendlyName"], properties["containerName"])
     finish = _job_finisher(store, job, item["id"], properties["sourceResourceId"], expiry)
-    req.emu.ops.start(job, on_complete=finish, delay=JOB_LENGTH * req.emu.settings.lro_delay)
-    operation = start_backup_operation(req, None, job)
+    req.emu.ops.start(job, on_complete=finish, kind="backup_job")
+    operation = start_backup_operation(req, None, job, kind="backup_trigger")
     return item_accepted(req, operation, item["id"])

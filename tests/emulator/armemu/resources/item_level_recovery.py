@@ -215,7 +215,7 @@ def provision(req):
         set_session_active(store, point["id"], True)
 
     properties = {"objectType": "OperationStatusProvisionILRExtendedInfo", "recoveryTarget": {"clientScripts": session["clientScripts"]}}
-    operation = req.emu.ops.start(operation_scope(request_vault(req)), on_complete=complete, properties=properties)
+    operation = req.emu.ops.start(operation_scope(request_vault(req)), on_complete=complete, properties=properties, kind="ilr_mount")
     session["operationIds"].append(operation.id)
     return item_accepted(req, operation, item["id"])
 
@@ -229,7 +229,7 @@ def revoke(req):
         store.delete(session_key(point["id"]))
         set_session_active(store, point["id"], False)
 
-    operation = req.emu.ops.start(operation_scope(request_vault(req)), on_complete=complete)
+    operation = req.emu.ops.start(operation_scope(request_vault(req)), on_complete=complete, kind="ilr_unmount")
     return item_accepted(req, operation, item["id"])
 
 

@@ -111,7 +111,7 @@ def delete_group(req):
         raise resource_group_not_found(req.params["resourceGroupName"])
     subscription_id = req.params["subscriptionId"]
     operation = req.emu.ops.start(f"/subscriptions/{subscription_id}", on_complete=lambda: req.emu.store.delete_tree(group_id),
-                                  result=lambda: empty_response(200))
+                                  result=lambda: empty_response(200), kind="resource_group_delete")
     location = req.url_for(f"/subscriptions/{subscription_id}/operationresults/{operation.id}", {"api-version": req.api_version})
     return accepted(req.emu.ops, operation, None, location)
 
