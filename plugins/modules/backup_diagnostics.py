@@ -126,7 +126,9 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cl
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import (
     DESTINATION_FIELDS, PRESETS, list_settings, log_categories, monitor, policy_compliant, setting_view)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_name, check_resource_id
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 MAX_SETTINGS = 5
 # Where a destination's region is read, and with which api-version.
@@ -136,6 +138,8 @@ REGION_LOOKUPS = {
     "event_hub_authorization_rule_id": ("event hub namespace", "2024-01-01"),
 }
 SINK_FIELDS = ("workspace_id", "storage_account_id", "event_hub_authorization_rule_id")
+SINK_TYPES = {"workspace_id": "Microsoft.OperationalInsights/workspaces", "storage_account_id": "Microsoft.Storage/storageAccounts",
+              "event_hub_authorization_rule_id": "Microsoft.EventHub/namespaces"}
 
 
 def region_resource_id(option, resource_id):
@@ -183,7 +187,7 @@ class DiagnosticSetting(Resource):
         desired["log_analytics_destination_type"] = (params["log_analytics_destination_type"] or base.get("log_analytics_destination_type")
                                                      or "Dedicated") if desired["workspace_id"] else None
         self.keep_azure_spelling(current, desired)
-        self.check(current, desired)
+        self.check_desired(current, desired)
         return desired
 
     @staticmethod
@@ -193,16 +197,16 @@ class DiagnosticSetting(Resource):
             if current and desired[key] and (current[key] or "").lower() == desired[key].lower():
                 desired[key] = current[key]
 
-    def check(self, current, desired):
+    def check_desired(self, current, desired):
         """Everything Azure would refuse (and the reports' region rule), before any write."""
         if not any(desired[key] for key in SINK_FIELDS):
-            self.module.fail_json(msg="a diagnostic setting needs a destination: set workspace_id, storage_account_id "
-                                      "or event_hub_authorization_rule_id")
+            raise Refusal("a diagnostic setting needs a destination: set workspace_id, storage_account_id "
+                          "or event_hub_authorization_rule_id")
         if desired["event_hub_name"] and not desired["event_hub_authorization_rule_id"]:
-            self.module.fail_json(msg="event_hub_name needs event_hub_authorization_rule_id")
+            raise Refusal("event_hub_name needs event_hub_authorization_rule_id")
         if current is None and len(self.others) >= MAX_SETTINGS:
-            self.module.fail_json(msg=f"vault {self.vault['name']} already has {len(self.others)} diagnostic settings "
-                                      f"({', '.join(sorted(other['name'] for other in self.others))}); Azure allows at most {MAX_SETTINGS}")
+            raise Refusal(f"vault {self.vault['name']} already has {len(self.others)} diagnostic settings "
+                          f"({', '.join(sorted(other['name'] for other in self.others))}); Azure allows at most {MAX_SETTINGS}")
         self.check_categories(desired["categories"])
         self.check_regions(desired)
         self.check_sink_reuse(desired)
@@ -211,10 +215,10 @@ class DiagnosticSetting(Resource):
         offered = log_categories(self.session, self.vault["id"], self.vault["name"])
         unknown = [name for name in categories if name.lower() not in {item.lower() for item in offered}]
         if unknown:
-            self.module.fail_json(msg=f"categories {', '.join(unknown)} are not offered by vault {self.vault['name']}; "
-                                      f"it offers: {', '.join(sorted(offered))}")
+            raise Refusal(f"categories {', '.join(unknown)} are not offered by vault {self.vault['name']}; "
+                          f"it offers: {', '.join(sorted(offered))}")
         if not categories:
-            self.module.fail_json(msg="a diagnostic setting needs at least one category: set preset or categories")
+            raise Refusal("a diagnostic setting needs at least one category: set preset or categories")
 
     def check_regions(self, desired):
         for option, (what, api_version) in REGION_LOOKUPS.items():
@@ -225,13 +229,13 @@ class DiagnosticSetting(Resource):
                 found = self.session.send(f"read {what} {resource_id}", "GET", resource_id, api_version=api_version).json()
             except AzureOperationError as error:
                 if error.status == 404:
-                    self.module.fail_json(msg=f"{option}: the {what} {resource_id} does not exist")
+                    raise Refusal(f"{option}: the {what} {resource_id} does not exist")
                 raise
             location = normalise_location(found.get("location"))
             if location != self.vault["location"]:
-                self.module.fail_json(msg=f"{option}: the {what} {resource_id.rsplit('/', 1)[-1]} is in "
-                                          f"{location} but vault {self.vault['name']} is in {self.vault['location']}; Backup reports need "
-                                          f"the {what} in the vault's region")
+                raise Refusal(f"{option}: the {what} {resource_id.rsplit('/', 1)[-1]} is in "
+                              f"{location} but vault {self.vault['name']} is in {self.vault['location']}; Backup reports need "
+                              f"the {what} in the vault's region")
 
     def check_sink_reuse(self, desired):
         """Azure answers 409 when another setting sends a same category to a same destination."""
@@ -240,8 +244,8 @@ class DiagnosticSetting(Resource):
             shared = sorted(set(desired["categories"]) & set(theirs["categories"]))
             for key in SINK_FIELDS:
                 if shared and desired[key] and desired[key].lower() == (theirs[key] or "").lower():
-                    self.module.fail_json(msg=f"diagnostic setting {other['name']} of vault {self.vault['name']} already sends "
-                                              f"{', '.join(shared)} to {desired[key]}; Azure allows one setting per destination and category")
+                    raise Refusal(f"diagnostic setting {other['name']} of vault {self.vault['name']} already sends "
+                                  f"{', '.join(shared)} to {desired[key]}; Azure allows one setting per destination and category")
 
     def body(self, desired):
         properties = {field: desired[key] for key, field in DESTINATION_FIELDS.items() if desired[key]}
@@ -261,11 +265,19 @@ class DiagnosticSetting(Resource):
         self.session.call(f"delete {self.label}", monitor(self.session).diagnostic_settings.delete, self.vault["id"], self.params["name"])
 
 
+def check_options(params):
+    """Names and destination ids, before the vault is read."""
+    check_vault_options(params)
+    check_name(params["name"], "name", "diagnostic setting")
+    for option, resource_type in SINK_TYPES.items():
+        if params[option] is not None:
+            check_resource_id(params[option], option, resource_type)
+
+
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             name=dict(type="str", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             preset=dict(type="list", elements="str", choices=sorted(PRESETS)),
@@ -281,6 +293,7 @@ def main():
     )
 
     def run():
+        check_options(module.params)
         setting = DiagnosticSetting(module)
         result = reconcile(module, setting, module.params["state"])
         if module.params["state"] == "present":
