@@ -38,16 +38,18 @@ ANY_ITEM_KEY = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/[^/]+/provide
 # --- names and ids --------------------------------------------------------------------------------
 
 def container_name(resource_group, vm_name):
-    return f"IaasVMContainer;iaasvmcontainerv2;{resource_group};{vm_name}"
+    """Azure lower-cases the resource group and VM name inside container and item names
+    (``IaasVMContainer;iaasvmcontainerv2;rg-app;vm-web-01``, recorded answers)."""
+    return f"IaasVMContainer;{short_container_name(resource_group, vm_name)}"
 
 
 def item_name(resource_group, vm_name):
-    return f"VM;iaasvmcontainerv2;{resource_group};{vm_name}"
+    return f"VM;{short_container_name(resource_group, vm_name)}"
 
 
 def short_container_name(resource_group, vm_name):
     """``properties.containerName`` of a protected item: no ``IaasVMContainer;`` prefix (contract §3.1)."""
-    return f"iaasvmcontainerv2;{resource_group};{vm_name}"
+    return f"iaasvmcontainerv2;{resource_group.lower()};{vm_name.lower()}"
 
 
 def vm_parts(name):
@@ -150,6 +152,16 @@ def timespan(seconds):
     hours, rest = divmod(rest, 3600)
     minutes, rest = divmod(rest, 60)
     return f"{days}.{hours:02d}:{minutes:02d}:{rest:02d}"
+
+
+# --- polling answers ------------------------------------------------------------------------------
+
+def without_retry_after(response):
+    """``response`` without ``Retry-After``: the Backup RP (BMS) sends none on its 202s and in-progress
+    polls (Azure's recorded answers for protect, backup, refresh, delete, undelete and policy
+    operations); only ARM's own 429s carry one. A client polls at its own pace, as on Azure."""
+    response.headers.pop("Retry-After", None)
+    return response
 
 
 # --- errors ---------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """Discovery of Azure VMs for a vault: refresh, protectable items, protection containers (contract §3.3).
 
-- ``POST V/backupFabrics/Azure/refreshContainers`` → 202 + ``Location:
-  V/backupFabrics/Azure/operationResults/{op}`` + Retry-After (no body, no Azure-AsyncOperation,
-  as in the spec example). When the operation ends, the vault remembers the VMs of its
+- ``POST V/backupFabrics/Azure/refreshContainers`` → 202, no body, with both ``Azure-AsyncOperation:
+  V/backupFabrics/Azure/operationsStatus/{op}`` and ``Location: V/backupFabrics/Azure/operationResults/{op}``
+  and no Retry-After (Azure's recorded answers; the spec example shows only Location). When the operation ends, the vault remembers the VMs of its
   subscription and region that exist at that moment (``armemu.discovered`` in the stored fabric
   ``V/backupFabrics/Azure``, never served).
-- ``GET V/backupFabrics/Azure/operationResults/{op}`` → 202 (Location + Retry-After repeated) while
+- ``GET V/backupFabrics/Azure/operationResults/{op}`` → 202 (Location repeated) while
   running, 204 when done; ``GET V/backupFabrics/Azure/operationsStatus/{op}`` → 200 status.
 - ``GET V/backupProtectableItems?$filter=backupManagementType eq 'AzureIaasVM' [and workloadType eq 'VM']``
   → the VMs the last completed refresh found that still exist and that no vault protects, paged
@@ -21,7 +21,8 @@ from armemu.core.lro import accepted, iso, result_response, status_response, utc
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources._backup_support import (BMS_PAGE_SIZE, CONTAINER, CONTAINER_TYPE, FABRIC, VM_ITEM_TYPE, bms_error, container_name,
-                                              fabric_id, filter_terms, item_name, matching_ids, protected_vms, request_vault)
+                                              fabric_id, filter_terms, item_name, matching_ids, protected_vms, request_vault,
+                                              without_retry_after)
 from armemu.resources._vault_support import VAULT, require_vault
 from armemu.resources.compute_vms import VM_ID_KEY
 
@@ -58,7 +59,7 @@ def refresh_containers(req):
     store = req.emu.store
     operation = req.emu.ops.start(fabric_id(vault["id"]), on_complete=lambda: discover(store, store.get(vault["id"])),
                                   kind="refresh_containers")
-    return accepted(req.emu.ops, operation, None, _operation_urls(req, operation)[1])
+    return without_retry_after(accepted(req.emu.ops, operation, *_operation_urls(req, operation)))
 
 
 def _refresh_operation(req):
@@ -68,13 +69,13 @@ def _refresh_operation(req):
 
 @route("GET", FABRIC + "/operationResults/{operationId}")
 def refresh_result(req):
-    return result_response(req.emu.ops, _refresh_operation(req), {"Location": req.url_for(req.path, req.query)})
+    return without_retry_after(result_response(req.emu.ops, _refresh_operation(req), {"Location": req.url_for(req.path, req.query)}))
 
 
 @route("GET", FABRIC + "/operationsStatus/{operationId}")
 def refresh_status(req):
     operation = _refresh_operation(req)
-    return status_response(req.emu.ops, operation, f"{fabric_id(request_vault(req))}/operationsStatus/{operation.id}")
+    return without_retry_after(status_response(req.emu.ops, operation, f"{fabric_id(request_vault(req))}/operationsStatus/{operation.id}"))
 
 
 def _wants_vms(req):

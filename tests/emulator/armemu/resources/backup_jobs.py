@@ -15,10 +15,11 @@ Undelete; Backup for on-demand backups. Routes:
 import uuid
 
 from armemu.core.http import json_response
-from armemu.core.lro import accepted, iso, result_response, utc_now
+from armemu.core.lro import accepted, iso, result_response, status_response, utc_now
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_support import bms_error, filter_terms, filter_window, in_window, iso_duration, parse_iso, request_vault
+from armemu.resources._backup_support import (bms_error, filter_terms, filter_window, in_window, iso_duration, parse_iso, request_vault,
+                                              without_retry_after)
 from armemu.resources._vault_support import VAULT, require_vault
 
 JOB_TYPE = "Microsoft.RecoveryServices/vaults/backupJobs"
@@ -133,11 +134,19 @@ def cancel_job(req):
         if job_status(store, body["id"]) == "Cancelling":
             finish_job(store, body["id"], "Cancelled")
     operation = req.emu.ops.start(body["id"], on_complete=cancelled, kind="cancel_job")
-    location = req.url_for(f"{body['id']}/operationResults/{operation.id}", {"api-version": req.api_version})
-    return accepted(req.emu.ops, operation, None, location)
+    query = {"api-version": req.api_version}
+    return without_retry_after(accepted(req.emu.ops, operation, req.url_for(f"{body['id']}/operationsStatus/{operation.id}", query),
+                                        req.url_for(f"{body['id']}/operationResults/{operation.id}", query)))
 
 
 @route("GET", JOB + "/operationResults/{operationId}")
 def cancel_result(req):
     operation = req.emu.ops.get(req.params["operationId"], _require_job(req)["id"])
-    return result_response(req.emu.ops, operation, {"Location": req.url_for(req.path, req.query)})
+    return without_retry_after(result_response(req.emu.ops, operation, {"Location": req.url_for(req.path, req.query)}))
+
+
+@route("GET", JOB + "/operationsStatus/{operationId}")
+def cancel_status(req):
+    job = _require_job(req)
+    operation = req.emu.ops.get(req.params["operationId"], job["id"])
+    return without_retry_after(status_response(req.emu.ops, operation, f"{job['id']}/operationsStatus/{operation.id}"))

@@ -8,7 +8,7 @@ carried, clients may poll any of:
   (``endTime`` is ``0001-01-01T00:00:00Z`` while running; the finished body carries
   ``properties: {objectType: OperationStatusJobExtendedInfo, jobId}`` when a job was made);
 - ``GET I/operationResults/{op}`` and ``GET V/backupOperationResults/{op}``: 202 (+ Location,
-  Azure-AsyncOperation, Retry-After) while running, then the operation's result (200 with the
+  Azure-AsyncOperation; no Retry-After, as the Backup RP sends none) while running, then the operation's result (200 with the
   protected item after a PUT) or 204.
 
 The Backup RP does not tie an operation id to the item in the path, so neither does the emulator:
@@ -17,7 +17,7 @@ an id belongs to its vault.
 
 from armemu.core.lro import accepted, result_response, status_response
 from armemu.core.routing import route
-from armemu.resources._backup_support import ITEM, request_vault
+from armemu.resources._backup_support import ITEM, request_vault, without_retry_after
 from armemu.resources._vault_support import VAULT, require_vault
 
 
@@ -40,13 +40,13 @@ def _polling_urls(req, base, status_segment, result_segment, operation):
 
 def item_accepted(req, operation, item_path):
     """202 with item-scoped headers (PUT item, POST backup): ``I/operationsStatus``, ``I/operationResults``."""
-    return accepted(req.emu.ops, operation, *_polling_urls(req, item_path, "operationsStatus", "operationResults", operation))
+    return without_retry_after(accepted(req.emu.ops, operation, *_polling_urls(req, item_path, "operationsStatus", "operationResults", operation)))
 
 
 def vault_accepted(req, operation):
     """202 with vault-scoped headers (DELETE item): ``V/backupOperations``, ``V/backupOperationResults``."""
-    return accepted(req.emu.ops, operation,
-                    *_polling_urls(req, request_vault(req), "backupOperations", "backupOperationResults", operation))
+    return without_retry_after(accepted(req.emu.ops, operation,
+                                        *_polling_urls(req, request_vault(req), "backupOperations", "backupOperationResults", operation)))
 
 
 def _operation(req):
@@ -56,14 +56,14 @@ def _operation(req):
 
 def _status(req):
     operation = _operation(req)
-    return status_response(req.emu.ops, operation, operation.id, placeholder_end_time=True)
+    return without_retry_after(status_response(req.emu.ops, operation, operation.id, placeholder_end_time=True))
 
 
 def _result(req, status_path):
     operation = _operation(req)
     headers = {"Location": req.url_for(req.path, req.query),
                "Azure-AsyncOperation": req.url_for(f"{status_path}/{operation.id}", req.query)}
-    return result_response(req.emu.ops, operation, headers)
+    return without_retry_after(result_response(req.emu.ops, operation, headers))
 
 
 @route("GET", ITEM + "/operationsStatus/{operationId}")

@@ -7,15 +7,16 @@ hourly) and ``HourlyLogBackup`` (AzureWorkload SQL), with the values of a real 2
 - ``GET V/backupPolicies/{policyName}`` → 200, or 404 ``BMSUserErrorPolicyNotExist`` (inferred code)
 - ``PUT V/backupPolicies/{policyName}`` → 200 with the policy when no item uses it; 202 with
   ``Azure-AsyncOperation: V/backupPolicies/{p}/operations/{op}`` + ``Location:
-  .../operationResults/{op}`` + Retry-After when it protects items: the policy and its items change
+  .../operationResults/{op}`` (no Retry-After, like every Backup RP operation) when it protects items: the policy and its items change
   when the operation ends, with one ConfigureBackup job per item (``jobIds`` in the status).
   AzureIaasVM bodies are validated like Azure (400 ``BMSUserErrorInvalidPolicyInput``): V1 needs
   ``SimpleSchedulePolicy`` (Daily/Weekly), V2 ``SimpleSchedulePolicyV2`` (Hourly interval 4/6/8/12,
   Daily, Weekly); instant restore 1-5 days (V1) or 1-30 (V2); retention counts daily 7-9999,
   weekly 1-5163, monthly 1-1188, yearly 1-99; times on the hour or half hour, echoed as
   ``yyyy-MM-ddTHH:mm:00Z``.
-- ``DELETE V/backupPolicies/{policyName}`` → 202 (same header pair; gone when the operation ends),
-  204 when absent, 400 ``BMSUserErrorPolicyObjectInUse`` while items use it.
+- ``DELETE V/backupPolicies/{policyName}`` → 200 with an empty body and no LRO headers, the policy
+  gone at once (Azure's recorded answer for an unused policy), 204 when absent, 400
+  ``BMSUserErrorPolicyObjectInUse`` while items use it.
 - ``GET .../operations/{op}`` → 200 OperationStatus (``OperationStatusJobsExtendedInfo``);
   ``GET .../operationResults/{op}`` → 200 with the policy (the SDK accepts only 200).
 
@@ -31,7 +32,7 @@ from armemu.core.http import empty_response, json_response
 from armemu.core.lro import accepted, status_response
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_support import vault_items
+from armemu.resources._backup_support import vault_items, without_retry_after
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault
 from armemu.resources.backup_jobs import finish_job, start_job
 
@@ -305,8 +306,8 @@ def _policy_scope(vault_id, name):
 def _policy_accepted(req, vault_id, name, operation):
     query = {"api-version": req.api_version}
     base = _policy_scope(vault_id, name)
-    return accepted(req.emu.ops, operation, req.url_for(f"{base}/operations/{operation.id}", query),
-                    req.url_for(f"{base}/operationResults/{operation.id}", query))
+    return without_retry_after(accepted(req.emu.ops, operation, req.url_for(f"{base}/operations/{operation.id}", query),
+                                        req.url_for(f"{base}/operationResults/{operation.id}", query)))
 
 
 def _jobs_info(job_ids):
@@ -350,9 +351,8 @@ def delete_policy(req):
         raise ArmError(400, "BMSUserErrorPolicyObjectInUse",
                        f"Policy '{policy['name']}' is associated with {len(users)} backup item(s). Associate the items with another "
                        "policy or stop their protection before you delete the policy.")
-    operation = req.emu.ops.start(_policy_scope(vault_id, policy["name"]), on_complete=lambda: store.delete(policy["id"]),
-                                  properties=_jobs_info([]), result=lambda: json_response(200, policy))
-    return _policy_accepted(req, vault_id, policy["name"], operation)
+    store.delete(policy["id"])
+    return empty_response(200)
 
 
 def _policy_operation(req):
@@ -363,7 +363,7 @@ def _policy_operation(req):
 @route("GET", VAULT + "/backupPolicies/{policyName}/operations/{operationId}")
 def policy_operation_status(req):
     operation = _policy_operation(req)
-    return status_response(req.emu.ops, operation, operation.id, placeholder_end_time=True)
+    return without_retry_after(status_response(req.emu.ops, operation, operation.id, placeholder_end_time=True))
 
 
 @route("GET", VAULT + "/backupPolicies/{policyName}/operationResults/{operationId}")

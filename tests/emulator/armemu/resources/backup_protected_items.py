@@ -2,11 +2,12 @@
 
 - ``PUT I`` enables, modifies, stops (``ProtectionStopped`` / ``BackupsSuspended``), resumes or
   undeletes (``isRehydrate``) protection: 202 with ``I/operationsStatus`` + ``I/operationResults``
-  + Retry-After. The change lands when the operation ends, with a ConfigureBackup, DisableBackup
-  or Undelete job whose id the finished status carries. A new item is IRPending until its first
-  backup. Refused like Azure (400): a VM this vault has not discovered (no completed refresh
-  found it, other region or subscription, protected by another vault), an unknown policy, a
-  policy of another workload.
+  (no Retry-After, as Azure's recorded answers). The change lands when the operation ends, with a
+  ConfigureBackup, DisableBackup or Undelete job whose id the finished status carries. A new item
+  is IRPending until its first backup. No prior ``refreshContainers`` is needed (templates and
+  Terraform PUT the item straight away). Refused like Azure (400): a VM that does not exist in the
+  vault's subscription and region, one protected by another vault, an unknown policy, a policy of
+  another workload.
 - ``GET I[?$filter=expand eq 'extendedinfo']``; ``GET V/backupProtectedItems?$filter=...`` paged
   at 200 items like the Backup RP.
 - ``DELETE I``: 202 with vault-scoped ``V/backupOperations`` + ``V/backupOperationResults``. With
@@ -33,7 +34,7 @@ from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources import compute_vms
 from armemu.resources._backup_support import (BMS_PAGE_SIZE, ITEM, ITEM_TYPE, VM_ITEM_TYPE, bms_error, container_id, container_name,
-                                              fabric_id, filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_item_id,
+                                              filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_item_id,
                                               short_container_name, soft_delete_settings, timespan, vault_holding, vault_items, vm_id_parts,
                                               vm_parts)
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault, vault_id
@@ -49,6 +50,7 @@ ESTATE_PRIORITY = 45
 STOPPED_STATES = ("ProtectionStopped", "BackupsSuspended")
 PROTECTION_STATES = ("Invalid", "IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended")
 INVALID_CONFIGURE = "BMSUserErrorInvalidConfigureProtectionRequest"
+NEVER_BACKED_UP = "2001-01-01T00:00:00Z"  # Azure's placeholder lastBackupTime for an item never backed up (recorded answers, REST docs)
 
 
 # --- bodies ---------------------------------------------------------------------------------------
@@ -72,6 +74,7 @@ def item_body(store, vault, vm, policy):
         "containerName": short_container_name(group, name), "friendlyName": name,
         "sourceResourceId": vm["id"], "virtualMachineId": vm["id"],
         "protectionState": "IRPending", "protectionStatus": "Healthy", "healthStatus": "Passed", "lastBackupStatus": "",
+        "lastBackupTime": NEVER_BACKED_UP,
         "protectedItemDataId": str(uuid.uuid5(uuid.NAMESPACE_URL, vm["id"].lower()).int % 10 ** 18),
         "isScheduledForDeferredDelete": False, "softDeleteRetentionPeriodInDays": retention_days,
         "kpisHealths": {}, "vaultId": vault, "sourceLocation": vm["location"], "isArchiveEnabled": False,
@@ -93,7 +96,7 @@ def record_backup(store, item_resource_id, point):
         properties = item["properties"]
         taken = point["properties"]["recoveryPointTime"]
         properties.update(lastBackupStatus="Completed", lastBackupTime=taken, lastRecoveryPoint=taken,
-                          protectionStatus="Healthy", healthStatus="Passed")
+                          protectionStatus="Healthy", healthStatus="Passed", healthDetails=[])
         if properties["protectionState"] == "IRPending":
             properties["protectionState"] = "Protected"
         store.put(item_resource_id, item)
@@ -112,9 +115,10 @@ def record_failed_backup(store, item_resource_id, failure):
 
 def served(store, item, expand):
     """An item as GET returns it; ``extendedInfo`` only when asked for (``expand eq 'extendedinfo'``)."""
-    if item["properties"]["isScheduledForDeferredDelete"]:
-        remaining = (parse_iso(item["properties"]["deferredDeleteTimeInUTC"]) - utc_now()).total_seconds()
-        item["properties"]["deferredDeleteTimeRemaining"] = timespan(remaining)
+    properties = item["properties"]
+    if properties["isScheduledForDeferredDelete"]:
+        purge = parse_iso(properties["deferredDeleteTimeInUTC"]) + timedelta(days=properties["softDeleteRetentionPeriod"])
+        properties["deferredDeleteTimeRemaining"] = timespan((purge - utc_now()).total_seconds())
     if expand:
         points = recovery_points(store, item["id"])
         info = {"recoveryPointCount": len(points), "policyInconsistent": False}
@@ -200,8 +204,13 @@ def resolve_policy(store, vault, policy_id):
     return policy
 
 
-def discoverable_vm(req, vault, group, name, source_id):
-    """The VM to protect, if this vault's last completed refresh found it and no other vault holds it."""
+def protectable_vm(req, vault, group, name, source_id):
+    """The VM to protect: it exists in the vault's subscription and region and no other vault holds it.
+
+    No prior ``refreshContainers`` is needed: Azure's quickstart templates, Bicep modules and
+    Terraform's ``azurerm_backup_protected_vm`` PUT the item straight after creating the vault, and
+    the Backup service discovers the VM itself. Only the protectable-items list waits for a refresh.
+    """
     store = req.emu.store
     not_found = bms_error(INVALID_CONFIGURE, "Input for configure protection is not in proper format\r\n"
                                              "Please ensure that container exists and other parameters are in valid format")
@@ -210,9 +219,7 @@ def discoverable_vm(req, vault, group, name, source_id):
             [parts[1].lower(), parts[2].lower()] != [group.lower(), name.lower()]:
         raise not_found
     vm = store.get(compute_vms.vm_id(*parts))
-    fabric = store.get(fabric_id(vault)) or {}
-    discovered = {resource_id.lower() for resource_id in (fabric.get("armemu") or {}).get("discovered", [])}
-    if vm is None or vm["id"].lower() not in discovered or vm["location"] != store.get(vault)["location"]:
+    if vm is None or vm["location"] != store.get(vault)["location"]:
         raise not_found
     holder = vault_holding(store, parts[0], group, name)
     if holder and holder != vault.lower():
@@ -258,7 +265,8 @@ def _applier(store, vault, change, item_resource_id, requested, vm, policy):
             if requested["protectionState"] == "ProtectionStopped":
                 properties.update(policyId="", policyName="")
         elif change == "undelete":
-            properties.update(isScheduledForDeferredDelete=False, protectionState="ProtectionStopped", policyId="", policyName="")
+            properties.update(isScheduledForDeferredDelete=False, protectionState="ProtectionStopped", policyId="", policyName="",
+                              softDeleteRetentionPeriodInDays=properties.pop("softDeleteRetentionPeriod", 14))
             for field in ("deferredDeleteTimeInUTC", "deferredDeleteTimeRemaining", "isDeferredDeleteScheduleUpcoming"):
                 properties.pop(field, None)
         else:
@@ -290,7 +298,7 @@ def put_item(req):
                                                "Please provide a policy to protect the item.")
         policy = resolve_policy(store, vault, requested["policyId"])
     if change == "enable":
-        vm = discoverable_vm(req, vault, group, name, requested.get("sourceResourceId", ""))
+        vm = protectable_vm(req, vault, group, name, requested.get("sourceResourceId", ""))
         group, name = vm["id"].split("/")[4], vm["name"]
     resource_id = current["id"] if current else item_id(vault, group, name)
     job = start_job(store, vault, JOB_OPERATIONS[change], name, short_container_name(group, name),
@@ -301,7 +309,7 @@ def put_item(req):
         apply()
         finish_job(store, job)
     operation = start_backup_operation(req, complete, job, result=lambda: json_response(200, served(store, store.get(resource_id), False)),
-                                       kind="protect")
+                                       kind="undelete" if change == "undelete" else "protect")
     return item_accepted(req, operation, resource_id)
 
 
@@ -339,18 +347,23 @@ def list_items(req):
 # --- DELETE I -------------------------------------------------------------------------------------
 
 def _remover(store, vault, item_resource_id):
-    """Stop protection and delete data: soft delete keeps the item (ProtectionStopped) for the retention days."""
+    """Stop protection and delete data: soft delete keeps the item (ProtectionStopped) for the retention days.
+
+    As Azure's recorded answers show, ``deferredDeleteTimeInUTC`` is the time of deletion (not the
+    purge time) and the retention reads ``softDeleteRetentionPeriod`` (days) on a soft-deleted item.
+    """
     def remove():
         item = store.get(item_resource_id)
         if item is None:
             return
         state, retention_days = soft_delete_settings(store, vault)
         if state in ("Enabled", "AlwaysON"):
-            deferred = utc_now() + timedelta(days=retention_days)
-            item["properties"].update(isScheduledForDeferredDelete=True, deferredDeleteTimeInUTC=iso(deferred),
-                                      deferredDeleteTimeRemaining=timespan(retention_days * 86400),
-                                      isDeferredDeleteScheduleUpcoming=False, protectionState="ProtectionStopped",
-                                      policyId="", policyName="")
+            properties = item["properties"]
+            properties.pop("softDeleteRetentionPeriodInDays", None)
+            properties.update(isScheduledForDeferredDelete=True, deferredDeleteTimeInUTC=iso(utc_now()),
+                              softDeleteRetentionPeriod=retention_days, deferredDeleteTimeRemaining=timespan(retention_days * 86400),
+                              isDeferredDeleteScheduleUpcoming=False, protectionState="ProtectionStopped",
+                              policyId="", policyName="")
             store.put(item_resource_id, item)
         else:
             store.delete_tree(item_resource_id.rsplit("/protectedItems/", 1)[0])

@@ -1,6 +1,6 @@
 """On-demand backup of a protected VM: ``POST I/backup`` (contract §3.5).
 
-202 only, with ``I/operationsStatus`` + ``I/operationResults`` + Retry-After. The operation ends
+202 only, with ``I/operationsStatus`` + ``I/operationResults``, no Retry-After. The operation ends
 after the LRO delay with the Backup job's id; the job itself runs twice as long (tasks "Take
 Snapshot", then "Transfer data to vault"). When it completes: a recovery point appears, the item's
 ``lastBackupStatus``/``lastBackupTime``/``lastRecoveryPoint`` are set, an IRPending item becomes

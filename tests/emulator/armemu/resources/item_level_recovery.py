@@ -4,7 +4,7 @@
 
 - ``POST RP/provisionInstantItemRecovery`` with ``{"properties": {"objectType": "IaasVMILRRegistrationRequest",
   "recoveryPointId", "virtualMachineId", "initiatorName"?, "renewExistingRegistration"}}`` → **202 only**, with
-  ``Azure-AsyncOperation: I/operationsStatus/{op}``, ``Location: I/operationResults/{op}`` and ``Retry-After``
+  ``Azure-AsyncOperation: I/operationsStatus/{op}``, ``Location: I/operationResults/{op}`` (no ``Retry-After``)
   (Provision_Ilr.json). The same id answers at ``V/backupOperations`` / ``V/backupOperationResults``
   (backup_operations.py). When the operation ends the point shows ``isInstantIlrSessionActive: true`` and the
   finished status carries ``properties: {objectType: OperationStatusProvisionILRExtendedInfo, recoveryTarget:
