@@ -45,3 +45,17 @@ def test_retry_after_on_a_4xx_is_refused():
     with pytest.raises(ValueError):
         raise ArmError(404, "NotFound", "x", {"Retry-After": "1"})
     assert ArmError(429, "Throttled", "x", {"Retry-After": "1"}).status == 429
+
+
+def test_an_operation_lasts_the_duration_of_its_kind():
+    settings = Settings(lro_delay=0.05)
+    settings.update({"durations": {"protect": 0.3}})
+    engine = OperationEngine(settings)
+    protect, other = engine.start("/scope", kind="protect"), engine.start("/scope", kind="refresh_containers")
+    time.sleep(0.1)
+    engine.settle()
+    assert protect.status == "InProgress" and other.status == "Succeeded" and protect.kind == "protect"
+    time.sleep(0.25)
+    engine.settle()
+    assert protect.status == "Succeeded"
+    assert engine.start("/scope", kind="protect", delay=0).due <= time.monotonic()

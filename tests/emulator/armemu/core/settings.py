@@ -21,7 +21,7 @@ AZURE_BUCKETS = {"reads": {"bucket": 250, "refill": 25}, "writes": {"bucket": 20
 AZURE_DURATIONS = {
     "vault_create": 10, "vault_update": 10, "vault_delete": 10,
     "refresh_containers": 12, "protect": 92, "unprotect": 30, "undelete": 30,
-    "backup_trigger": 1, "backup_job": 1200, "restore_trigger": 1, "restore_job": 1800, "cancel_job": 5,
+    "backup_trigger": 1, "backup_job": 2400, "restore_trigger": 1, "restore_job": 1800, "cancel_job": 5,
     "policy_update": 30, "policy_delete": 5, "ilr_mount": 60, "ilr_unmount": 20,
     "resource_group_delete": 30,
 }
