@@ -101,8 +101,12 @@ def resolve_vm_ref(entry, subscription_id):
     """A VM given as ``{id}`` or ``{name, resource_group}`` -> id, name, resource group, subscription, key.
 
     ``key`` is the lower-cased id: protected and protectable items are matched to VMs by it.
-    Raises ValueError naming what is missing.
+    Raises ValueError naming what is missing, or the mix of both forms (which one wins would be a guess).
     """
+    mixed = [option for option in ("name", "resource_group") if entry.get(option)]
+    if entry.get("id") and mixed:
+        raise ValueError(f"give a VM by id, or by name and resource_group, not both: got id '{entry['id']}' and {' and '.join(mixed)} "
+                         f"'{entry[mixed[0]]}'")
     if entry.get("id"):
         parsed = parse_resource_id(entry["id"])
         if not parsed.get("virtualmachines") or not parsed.get("resourcegroups") or not parsed.get("subscriptions"):

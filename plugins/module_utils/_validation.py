@@ -157,18 +157,35 @@ def check_time_zone(value, option="time_zone"):
     return spelled
 
 
-def check_output_file(path, option):
-    """The module can write ``path``: its directory exists and is writable, and it is not a directory."""
+def _writable_directory(directory, option, path):
+    if not os.path.isdir(directory):
+        raise Refusal(f"{option}: {directory} is a file, not a directory; {path} cannot be written")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise Refusal(f"{option}: directory {directory} is not writable by this user; {path} cannot be written")
+
+
+def check_output_directory(path, option, create=True):
+    """A directory the module writes into: a writable directory, or (``create``) one that can be made under its nearest existing parent."""
     if path is None:
         return None
     full = os.path.abspath(os.path.expanduser(str(path)))
-    directory = os.path.dirname(full)
+    existing = full
+    while not os.path.exists(existing):
+        if not create:
+            raise Refusal(f"{option}: directory {full} does not exist; create it first")
+        existing = os.path.dirname(existing)
+    _writable_directory(existing, option, full)
+    return full
+
+
+def check_output_file(path, option, create_parents=False):
+    """The module can write the file ``path``: not a directory, in a writable directory (made when ``create_parents``)."""
+    if path is None:
+        return None
+    full = os.path.abspath(os.path.expanduser(str(path)))
     if os.path.isdir(full):
         raise Refusal(f"{option}: {path} is a directory; give the path of a file")
-    if not os.path.isdir(directory):
-        raise Refusal(f"{option}: directory {directory} does not exist; create it first")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise Refusal(f"{option}: directory {directory} is not writable by {os.environ.get('USER') or 'this user'}")
+    check_output_directory(os.path.dirname(full), option, create=create_parents)
     if os.path.exists(full) and not os.access(full, os.W_OK):
         raise Refusal(f"{option}: {path} exists and is not writable")
     return full

@@ -229,7 +229,11 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, NONE, UPDATE, plan
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, NONE, UPDATE, Refusal, plan
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
+    check_output_directory, check_output_file, check_wait_timeout,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 SESSION_HOURS = 12
 # Azure hides the password inside scriptNameSuffix: 15 characters, 33 after its last '_' (contract §4).
@@ -631,28 +635,34 @@ class FileRecovery:
 def check_options(module):
     """Refuse bad input before any call to Azure."""
     params = module.params
+    check_vault_options(params)
     if params["recovery_point"] is not None and params["before"] is not None:
-        module.fail_json(msg="recovery_point and before are mutually exclusive: name a point (an id or latest), or a time")
+        raise Refusal("recovery_point and before are mutually exclusive: name a point (an id or latest), or a time")
     if params["recovery_point"] is not None and not re.fullmatch(r"latest|[0-9]+", params["recovery_point"]):
-        module.fail_json(msg=f"recovery_point must be 'latest' or a recovery point id (digits), got {params['recovery_point']!r}")
+        raise Refusal(f"recovery_point must be 'latest' or a recovery point id (digits), got {params['recovery_point']!r}")
     try:
         if params["before"] is not None:
             parse_time(params["before"])
         parse_mode(params["mode"])
     except ValueError as error:
-        module.fail_json(msg=f"{'before' if 'date or time' in str(error) else 'mode'}: {error}")
-    if params["wait_timeout"] < 1:
-        module.fail_json(msg="wait_timeout must be 1 or more seconds")
+        raise Refusal(f"{'before' if 'date or time' in str(error) else 'mode'}: {error}") from error
+    check_wait_timeout(params)
     if params["state"] == "present" and not params["password_file"] and not module.no_log:
-        module.fail_json(msg="file_recovery_script returns the session password, a secret: run the task with no_log: true, "
-                             "or set password_file to have it written to a private file")
+        raise Refusal("file_recovery_script returns the session password, a secret: run the task with no_log: true, "
+                      "or set password_file to have it written to a private file")
+    if params["state"] == "present":
+        check_output_directory(params["dest"], "dest")
+        check_output_file(params["password_file"], "password_file", create_parents=True)
+    try:
+        return resolve_vm_ref(params["vm"], module.session.subscription_id)
+    except ValueError as error:
+        raise Refusal(f"vm: {error}") from error
 
 
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             vm=dict(type="dict", required=True, options=VM_REF_OPTIONS),
             recovery_point=dict(type="str"),
             before=dict(type="str"),
@@ -668,14 +678,9 @@ def main():
         clients=("recoveryservices", "backup"),
         supports_check_mode=True,
     )
-    check_options(module)
-    try:
-        vm_ref = resolve_vm_ref(module.params["vm"], module.session.subscription_id)
-    except ValueError as error:
-        module.fail_json(msg=f"vm: {error}")
-    recovery = FileRecovery(module, vm_ref)
 
     def run():
+        recovery = FileRecovery(module, check_options(module))
         try:
             recovery.require_item()
             result = recovery.present() if module.params["state"] == "present" else recovery.absent()

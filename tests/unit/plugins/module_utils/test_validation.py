@@ -84,6 +84,12 @@ def test_output_files(tmp_path):
     assert validation.check_output_file(str(tmp_path / "pin.txt"), "security_pin_file") == str(tmp_path / "pin.txt")
     assert "is a directory" in refusal(validation.check_output_file, str(tmp_path), "dest")
     assert "does not exist" in refusal(validation.check_output_file, str(tmp_path / "missing" / "f"), "dest")
+    assert validation.check_output_file(str(tmp_path / "made" / "f"), "password_file", True) == str(tmp_path / "made" / "f")
+    (tmp_path / "plain").write_text("x")
+    assert "is a file, not a directory" in refusal(validation.check_output_file, str(tmp_path / "plain" / "f"), "password_file", True)
+    assert "is a file, not a directory" in refusal(validation.check_output_directory, str(tmp_path / "plain" / "sub"), "dest")
+    assert validation.check_output_directory(str(tmp_path / "new" / "sub"), "dest") == str(tmp_path / "new" / "sub")
+    assert "does not exist" in refusal(validation.check_output_directory, str(tmp_path / "new"), "dest", False)
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
