@@ -11,6 +11,7 @@ from restore_world import (DRILL_GROUP, DRILL_VNET, LINUX_VM, NORTH_STAGING, NOR
 from vm_estate import APP_GROUP, VAULT
 
 NETWORK_API = "2024-05-01"
+VCPUS = {"Standard_D2s_v3": 2, "Standard_D4s_v5": 4}
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +169,7 @@ def test_refusals_create_nothing(backup_client, emu, raw, change, code):
 
 
 def test_quota_refusal_fails_the_job_and_creates_nothing(backup_client, compute_client, emu):
-    emu.load_estate(restore_estate(quotas=[{"location": "westeurope", "cores": 10}]))  # the world's VMs use 8 of 10 cores
+    emu.load_estate(restore_estate(quotas=[{"location": "westeurope", "cores": 28}]))  # the world's VMs use 26 vCPUs, the restore needs 4
     point = points(backup_client, WINDOWS_VM)[1]
     job = job_of(backup_client, trigger(backup_client, WINDOWS_VM, point, new_vm_request(point, vm=WINDOWS_VM)))
     assert job.properties.status == "Failed" and job.properties.error_details[0].error_title == "OperationNotAllowed"
@@ -236,3 +237,11 @@ def test_staging_account_can_be_created_and_deleted(raw):
     assert raw.arm("PUT", path.replace("stdrillweu", "Bad_Name"), body, api_version="2023-05-01").json()["error"]["code"] == "AccountNameInvalid"
     assert raw.arm("DELETE", path, api_version="2023-05-01").status_code == 200
     assert raw.arm("DELETE", path, api_version="2023-05-01").status_code == 204
+
+
+def test_usages_show_the_quota_a_restore_would_hit(compute_client):
+    usages = {usage.name.value: usage for usage in compute_client.usage.list("westeurope")}
+    assert usages["cores"].limit == 32 and usages["cores"].name.localized_value == "Total Regional vCPUs"
+    sizes = [vm.hardware_profile.vm_size for vm in compute_client.virtual_machines.list_all() if vm.location == "westeurope"]
+    assert usages["cores"].current_value == sum(VCPUS[size] for size in sizes)
+    assert usages["virtualMachines"].current_value == len(sizes)

@@ -7,9 +7,12 @@ compute_vms.py serves the reads; this file adds what a restore drill needs aroun
   restored NIC. Disks and NIC keep Azure's default ``deleteOption: Detach`` for attached resources,
   so deleting the VM leaves them (a drill deletes them itself).
 - ``quota_refusal``: the regional vCPU quota Azure enforces when a VM is created, from the estate
-  section ``computeQuotas: [{location: westeurope, cores: 10, subscription: ...}]`` (no entry: no limit).
-  Over it, creation fails with ``OperationNotAllowed`` and Azure's "exceeding approved Total Regional
-  Cores quota" message (the vCPU count is read from the size name, e.g. ``Standard_D4s_v5`` = 4).
+  section ``computeQuotas: [{location: westeurope, cores: 10, subscription: ...}]`` (no entry: 10,000,
+  i.e. no practical limit). Over it, creation fails with ``OperationNotAllowed`` and Azure's "exceeding
+  approved Total Regional Cores quota" message (the vCPU count is read from the size name, e.g.
+  ``Standard_D4s_v5`` = 4). ``GET /subscriptions/{s}/providers/Microsoft.Compute/locations/{loc}/usages``
+  (Usage_List) shows it: ``cores`` ("Total Regional vCPUs") and ``virtualMachines``, so a check can
+  see a refusal coming without creating anything.
 - ``DELETE .../virtualMachines/{vm}``: 202 with ``Azure-AsyncOperation`` + ``Location`` on the compute
   operation path (+ Retry-After); the VM goes when the operation ends, disks and NICs are detached
   (or deleted when their ``deleteOption`` is ``Delete``). 204 when there is no such VM.
@@ -19,7 +22,7 @@ import re
 import uuid
 
 from armemu.core.arm import normalise_location, require_resource_group
-from armemu.core.http import empty_response
+from armemu.core.http import empty_response, json_response
 from armemu.core.lro import iso, utc_now
 from armemu.core.routing import route
 from armemu.resources import compute_disks, compute_vms, network
@@ -27,6 +30,9 @@ from armemu.resources.compute_operations import compute_accepted, start_compute_
 
 ESTATE_SECTIONS = ("computeQuotas",)
 ESTATE_PRIORITY = 45
+DEFAULT_CORES = 10000
+VM_LIMIT = 25000
+USAGES = "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/usages"
 VCPUS = re.compile(r"^(?:Standard|Basic)_[A-Za-z]+?(\d+)")
 
 
@@ -46,20 +52,32 @@ def vcpus(size):
     return int(found.group(1)) if found else 2
 
 
-def quota_refusal(store, subscription_id, location, size):
-    """Azure's quota message when one more VM of ``size`` would exceed the region's vCPU quota, else None."""
-    quota = store.get(quota_key(subscription_id, location))
-    if quota is None:
-        return None
+def regional_usage(store, subscription_id, location):
+    """(vCPUs in use, vCPU limit, VM count) of a subscription's region."""
     prefix = f"/subscriptions/{subscription_id.lower()}/"
     vms = store.find(lambda key, body: key.startswith(prefix) and compute_vms.VM_ID_KEY.match(key) and body["location"] == location)
-    usage = sum(vcpus(vm["properties"]["hardwareProfile"]["vmSize"]) for vm in vms)
+    quota = store.get(quota_key(subscription_id, location)) or {"cores": DEFAULT_CORES}
+    return sum(vcpus(vm["properties"]["hardwareProfile"]["vmSize"]) for vm in vms), quota["cores"], len(vms)
+
+
+def quota_refusal(store, subscription_id, location, size):
+    """Azure's quota message when one more VM of ``size`` would exceed the region's vCPU quota, else None."""
+    usage, limit, dummy = regional_usage(store, subscription_id, location)
     needed = vcpus(size)
-    if usage + needed <= quota["cores"]:
+    if usage + needed <= limit:
         return None
     return (f"Operation could not be completed as it results in exceeding approved Total Regional Cores quota. Additional details - "
-            f"Deployment Model: Resource Manager, Location: {location}, Current Limit: {quota['cores']}, Current Usage: {usage}, "
+            f"Deployment Model: Resource Manager, Location: {location}, Current Limit: {limit}, Current Usage: {usage}, "
             f"Additional Required: {needed}, (Minimum) New Limit Required: {usage + needed}.")
+
+
+@route("GET", USAGES)
+def list_usages(req):
+    cores, limit, count = regional_usage(req.emu.store, req.params["subscriptionId"], normalise_location(req.params["location"]))
+    return json_response(200, {"value": [
+        {"unit": "Count", "currentValue": cores, "limit": limit, "name": {"value": "cores", "localizedValue": "Total Regional vCPUs"}},
+        {"unit": "Count", "currentValue": count, "limit": VM_LIMIT, "name": {"value": "virtualMachines", "localizedValue": "Virtual Machines"}},
+    ]})
 
 
 def restored_vm_body(target, point, disks, nic_resource_id, zones=None):
