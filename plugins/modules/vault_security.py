@@ -208,11 +208,17 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, list_all
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
+    check_output_file, check_resource_group, check_resource_id, check_wait_timeout,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
 
+GUARD_TYPE = "Microsoft.DataProtection/resourceGuards"
+GUARD_API_VERSION = "2025-07-01"
 CONFIG_WRITE = "Microsoft.RecoveryServices/vaults/backupconfig/write"
 REDUCE_IMMUTABILITY = "Microsoft.RecoveryServices/vaults/write#reduceImmutabilityState"
 DELETE_GUARD_PROXY = "Microsoft.RecoveryServices/vaults/backupResourceGuardProxies/delete"
@@ -311,8 +317,8 @@ class VaultSecurity(Resource):
     def read(self):
         vault = self.session.get_or_none(f"read vault {self.name}", self.session.client("recoveryservices").vaults.get, self.group, self.name)
         if vault is None:
-            self.module.fail_json(msg=f"vault {self.name} does not exist in resource group {self.group}; "
-                                      "create it with azure_backup.recovery_services.rsv_vault first")
+            raise Refusal(f"vault {self.name} does not exist in resource group {self.group}; "
+                          "create it with azure_backup.recovery_services.rsv_vault first")
         self.azure_vault = as_mapping(vault)
         proxies = list_all(self.session, f"list resource guard proxies of vault {self.name}",
                            backup_client(self.session).resource_guard_proxies.get, self.name, self.group)
@@ -342,26 +348,40 @@ class VaultSecurity(Resource):
     def refuse_irreversible_changes(self, current, desired):
         for key, final_value in IRREVERSIBLE.items():
             if current[key] == final_value and desired[key] != final_value:
-                self.module.fail_json(msg=f"{key} of vault {self.name} is {final_value}; Azure never allows leaving {final_value} "
-                                          f"(requested {desired[key]}), so nothing was changed")
+                raise Refusal(f"{key} of vault {self.name} is {final_value}; Azure never allows leaving {final_value} "
+                              f"(requested {desired[key]}), so nothing was changed")
             if desired[key] == final_value and current[key] != final_value and not self.params["confirm_irreversible"]:
-                self.module.fail_json(msg=f"{key}={final_value} is irreversible: once set, Azure never lets vault {self.name} leave it "
-                                          f"(for example recovery points then cannot be deleted early). Set confirm_irreversible: true to do it")
+                raise Refusal(f"{key}={final_value} is irreversible: once set, Azure never lets vault {self.name} leave it "
+                              f"(for example recovery points then cannot be deleted early). Set confirm_irreversible: true to do it")
 
     def refuse_unconfirmed_downgrades(self, current, desired):
         weakened = downgrades(current, desired)
         if weakened and not self.params["allow_security_downgrade"]:
-            self.module.fail_json(msg=f"this task would weaken the protection of vault {self.name} ({'; '.join(weakened)}); "
-                                      "set allow_security_downgrade: true to do it", changes=weakened)
+            raise Refusal(f"this task would weaken the protection of vault {self.name} ({'; '.join(weakened)}); "
+                          "set allow_security_downgrade: true to do it", changes=weakened)
 
     def refuse_unauthorised_operations(self, operations):
         protected = [operation for operation in operations if guard_request(self.proxy, operation)]
         if protected and not self.params["resource_guard_authorization"]:
             guard = self.proxy["properties"]["resourceGuardResourceId"]
-            self.module.fail_json(msg=f"vault {self.name} is protected by the resource guard {guard} (multi-user authorization): "
-                                      f"{', '.join(OPERATION_LABELS[operation] for operation in protected)} needs the guard's approval. "
-                                      "Get it (for example a just-in-time Backup MUA Operator role on the guard), then set "
-                                      "resource_guard_authorization: true (and resource_guard_token for a guard in another tenant)")
+            raise Refusal(f"vault {self.name} is protected by the resource guard {guard} (multi-user authorization): "
+                          f"{', '.join(OPERATION_LABELS[operation] for operation in protected)} needs the guard's approval. "
+                          "Get it (for example a just-in-time Backup MUA Operator role on the guard), then set "
+                          "resource_guard_authorization: true (and resource_guard_token for a guard in another tenant)")
+
+    def check(self, action, current, desired):
+        """A resource guard that does not exist is refused before the association is written (one read)."""
+        guard_id = desired["resource_guard_id"]
+        if not guard_id or guard_id.lower() == (current["resource_guard_id"] or "").lower():
+            return
+        try:
+            self.session.send(f"read resource guard {guard_id}", "GET", guard_id, GUARD_API_VERSION)
+        except AzureOperationError as error:
+            if error.status == 404 and error.code in ("ResourceNotFound", "ResourceGroupNotFound"):
+                raise Refusal(f"resource_guard.id: the resource guard {guard_id} does not exist ({error.code})") from error
+            if error.status not in (401, 403, 404):
+                raise
+            # A guard in a subscription or tenant this identity cannot read: only Azure can tell, the write decides.
 
     def guard_requests(self, operations):
         """``resourceGuardOperationRequests`` for the operations, when the user declared the guard's approval."""
@@ -449,14 +469,21 @@ class VaultSecurity(Resource):
 def check_options(module):
     """Refuse bad input before any call."""
     params = module.params
+    check_vault_name(params["name"], "name")
+    check_resource_group(params["resource_group"])
+    check_wait_timeout(params)
     days = params["soft_delete_retention_days"]
     if days is not None and not 14 <= days <= 180:
-        module.fail_json(msg=f"soft_delete_retention_days must be between 14 and 180 (Azure's limits), got {days}")
+        raise Refusal(f"soft_delete_retention_days must be between 14 and 180 (Azure's limits), got {days}")
     guard = params["resource_guard"]
-    if guard and guard["state"] == "present" and not guard.get("id"):
-        module.fail_json(msg="resource_guard.id is required when resource_guard.state is present")
+    if guard and guard["state"] == "present":
+        if not guard.get("id"):
+            raise Refusal("resource_guard.id is required when resource_guard.state is present")
+        check_resource_id(guard["id"], "resource_guard.id", GUARD_TYPE)
     if params["generate_security_pin"] and not params["security_pin_file"] and not module.no_log:
-        module.fail_json(msg="generate_security_pin returns a secret: run the task with no_log: true, or set security_pin_file")
+        raise Refusal("generate_security_pin returns a secret: run the task with no_log: true, or set security_pin_file")
+    if params["generate_security_pin"]:
+        check_output_file(params["security_pin_file"], "security_pin_file")
 
 
 def main():
@@ -485,9 +512,9 @@ def main():
         wait_options=True,
         supports_check_mode=True,
     )
-    check_options(module)
 
     def run():
+        check_options(module)
         security = VaultSecurity(module)
         result = reconcile(module, security, "present")
         if module.params["generate_security_pin"]:
