@@ -234,7 +234,8 @@ def cross_region_restore(req):
         body["armemuVault"] = vault["id"].lower()
         store.put(job, body)
     req.emu.ops.start(job, on_complete=restore_finisher(store, job, plan), delay=job_length(plan, req.emu.settings))
-    operation = req.emu.ops.start(_operation_scope(req), properties={"objectType": "OperationStatusJobExtendedInfo", "jobId": body["name"]})
+    operation = req.emu.ops.start(_operation_scope(req), properties={"objectType": "OperationStatusJobExtendedInfo", "jobId": body["name"]},
+                                  kind="restore_trigger")
     base = secondary_scope(req.params["subscriptionId"], region)
     query = {"api-version": req.api_version}
     return accepted(req.emu.ops, operation, req.url_for(f"{base}/backupCrrOperationsStatus/{operation.id}", query),

@@ -13,10 +13,11 @@ Body ``{"properties": {...}}``, ``objectType`` ``IaasVMRestoreRequest`` or ``Iaa
 - ``IaasVMRestoreWithRehydrationRequest`` adds ``recoveryPointRehydrationInfo: {rehydrationPriority: Standard|High,
   rehydrationRetentionDuration: P10D..P30D}``; it is how an archive-tier point is restored.
 
-Answer: 202 only, ``Azure-AsyncOperation: I/operationsStatus/{op}`` + ``Location: I/operationResults/{op}`` +
-Retry-After, as the spec examples. The operation ends after ``lro_delay`` with the Restore job's id
-(``properties.jobId``); the job (``operation: Restore``) runs ``3 × lro_delay`` (``5 ×`` with rehydration), and
-when it completes the resources appear (see ``_create_resources``) and the job carries their ids.
+Answer: 202 only, ``Azure-AsyncOperation: I/operationsStatus/{op}`` + ``Location: I/operationResults/{op}``,
+no Retry-After (the Backup RP sends none; the spec examples show 60). The operation (kind ``restore_trigger``)
+ends with the Restore job's id (``properties.jobId``); the job (``operation: Restore``) lasts the ``restore_job``
+duration (3 × ``lro_delay`` in the fast profile; twice that when rehydrating), and when it completes the
+resources appear (``CREATORS``) and the job carries their ids.
 
 Job ``extendedInfo.propertyBag`` (documented keys for restore disks: "Job Type": "Recover disks", "Target Storage
 Account Name", "Config Blob Container Name", "Config Blob Name", "Config Blob Uri", "Template Blob Uri",
@@ -47,8 +48,7 @@ REQUEST_TYPES = ("IaasVMRestoreRequest", "IaasVMRestoreWithRehydrationRequest")
 REHYDRATION_PRIORITIES = ("Standard", "High")
 REHYDRATION_DAYS = (10, 30)
 UNSUPPORTED_STAGING_SKUS = ("Premium_LRS", "Premium_ZRS", "Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS")
-JOB_LENGTH = 3  # the Restore job lasts this many LRO delays
-REHYDRATION_JOB_LENGTH = 5
+REHYDRATION_FACTOR = 2  # a restore that first rehydrates an archive point takes twice a restore job (inferred)
 VM_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\.compute/virtualmachines/([^/]+)$", re.IGNORECASE)
 GROUP_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)$", re.IGNORECASE)
 OS_DISK_GB = {"Windows": 127, "Linux": 30}
@@ -326,7 +326,8 @@ def restore_finisher(store, job, plan):
 
 
 def job_length(plan, settings):
-    return (REHYDRATION_JOB_LENGTH if plan["rehydrate"] else JOB_LENGTH) * settings.lro_delay
+    """Seconds the Restore job runs: the ``restore_job`` duration of the cost profile (doubled when rehydrating)."""
+    return settings.duration("restore_job") * (REHYDRATION_FACTOR if plan["rehydrate"] else 1)
 
 
 @route("POST", RECOVERY_POINT + "/restore")
@@ -337,4 +338,4 @@ def trigger_restore(req):
     plan = check_restore_request(store, vault, item, point, req.json().get("properties") or {}, vault["location"])
     job = start_restore_job(store, vault["id"], plan)
     req.emu.ops.start(job, on_complete=restore_finisher(store, job, plan), delay=job_length(plan, req.emu.settings))
-    return item_accepted(req, start_backup_operation(req, None, job), item["id"])
+    return item_accepted(req, start_backup_operation(req, None, job, kind="restore_trigger"), item["id"])
