@@ -56,12 +56,14 @@ def test_secondary_view_lists_only_replicated_vault_tier_points(backup_client, r
     assert one.status_code == 404 and one.json()["error"]["code"] == "BMSUserErrorRecoveryPointNotFound"
     assert backup_client.recovery_points.get(VAULT, GROUP, "Azure", *names(LINUX_VM), primary[0].name).name == primary[0].name
     items = raw.arm("GET", f"{vault_path(VAULT)}/backupProtectedItems/", api_version=CRR_API)
-    assert items.status_code == 200
+    assert sorted(models.ProtectedItemResource(body).name for body in items.json()["value"]) == sorted(
+        item.name for item in backup_client.backup_protected_items.list(VAULT, GROUP))
 
 
 def test_vault_without_crr_has_no_secondary_view(emu, raw):
     emu.load_estate(restore_estate(crr=False))
     for response in (raw.arm("GET", f"{ITEM}/recoveryPoints/", api_version=CRR_API),
+                     raw.arm("GET", f"{vault_path(VAULT)}/backupProtectedItems/", api_version=CRR_API),
                      raw.arm("POST", f"{SECONDARY}/backupCrrJobs", {"resourceId": vault_path(VAULT)}, api_version=CRR_API)):
         assert response.status_code == 400 and response.json()["error"]["code"] == "BMSUserErrorCrossRegionRestoreNotEnabledInThisVault"
 

@@ -4,8 +4,10 @@ Not a resource file (the leading underscore keeps it out of route discovery). Az
 secondary region's protected items and recovery points on the *same paths* as the primary ones
 (``V/backupProtectedItems/``, ``I/recoveryPoints/``, ``I/recoveryPoints/{rp}``) but under the passive
 stamp's api-versions (``2018-12-20`` and ``2021-11-15``, the CRR swagger's ``RecoveryPointsCrr_*`` and
-``BackupProtectedItemsCrr_List``). The primary routes ask ``passive_handler`` first; backup_crr.py
-registers the secondary views here, so the primary files need no knowledge of CRR.
+``BackupProtectedItemsCrr_List``). The primary routes ask ``passive_handler`` (recovery points: the
+secondary answers) or ``check_passive`` (protected items: the same list, once the vault is known to have
+a secondary region) first; backup_crr.py registers the secondary views here, so the primary files need
+no knowledge of CRR.
 """
 
 PASSIVE_STAMP_VERSIONS = ("2018-12-20", "2021-11-15")
@@ -26,3 +28,11 @@ def register(view, handler):
 def passive_handler(req, view):
     """The registered secondary-region handler of ``view`` when ``req`` is a passive-stamp request, else None."""
     return _HANDLERS.get(view) if is_passive_stamp(req) else None
+
+
+def check_passive(req, view):
+    """For a view the secondary region serves like the primary (the protected items): run its registered
+    check (it raises when the vault has no secondary view) and let the primary route answer."""
+    check = passive_handler(req, view)
+    if check:
+        check(req)

@@ -11,7 +11,7 @@ terraform-provider-azurerm#21663; message inferred). Sources: the CRR swagger (s
   ``GET I/recoveryPoints/`` and ``GET I/recoveryPoints/{rp}`` list only points replicated to the pair:
   vault-tier points (``HardenedRP``) at least ``REPLICATION_LAG_HOURS`` old (Azure documents the secondary
   region's RPO as up to 12 hours behind the primary's); snapshot-only and archive-only points are not there.
-  ``GET V/backupProtectedItems/`` lists the vault's items.
+  ``GET V/backupProtectedItems/`` lists the vault's items as the primary region does.
 - ``GET S/backupAadProperties`` → 200 ``{properties: {tenantId, audience, servicePrincipalObjectId}}`` (example).
 - ``POST I/recoveryPoints/{rp}/accessToken`` (body ``AADPropertiesResource``) → 200 ``WorkloadCrrAccessToken`` (example);
   the point must be in the secondary view. A read (``write: false`` in the request log).
@@ -42,11 +42,10 @@ from armemu.core.lro import accepted, iso, result_response, status_response, utc
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources import _passive_stamp
-from armemu.resources._backup_support import (BMS_PAGE_SIZE, bms_error, filter_terms, filter_window, in_window, item_not_found, parse_iso,
-                                              request_item_id, short_container_name, vault_items, vm_id_parts)
+from armemu.resources._backup_support import (bms_error, filter_terms, filter_window, in_window, item_not_found, parse_iso, request_item_id,
+                                              short_container_name, vm_id_parts)
 from armemu.resources._vault_support import require_vault
 from armemu.resources.backup_jobs import _matches, _served
-from armemu.resources.backup_protected_items import served as served_item
 from armemu.resources.backup_restore import check_restore_request, job_length, recovery_point_time, restore_finisher, start_restore_job
 from armemu.resources.item_level_recovery import RECOVERY_POINT
 
@@ -136,16 +135,14 @@ def get_secondary_point(req):
     return json_response(200, secondary_point(req, item))
 
 
-def list_secondary_items(req):
-    vault = require_vault(req)
-    require_crr(vault)
-    items = sorted(vault_items(req.emu.store, vault["id"]), key=lambda body: body["id"].lower())
-    return paged_response(req, [served_item(req.emu.store, item, False) for item in items], BMS_PAGE_SIZE)
+def check_secondary_vault(req):
+    """The secondary region lists the vault's protected items as the primary does, if the vault has CRR."""
+    require_crr(require_vault(req))
 
 
 _passive_stamp.register("recoveryPoints.list", list_secondary_points)
 _passive_stamp.register("recoveryPoints.get", get_secondary_point)
-_passive_stamp.register("protectedItems.list", list_secondary_items)
+_passive_stamp.register("protectedItems.list", check_secondary_vault)
 
 
 # --- AAD properties and the access token ----------------------------------------------------------

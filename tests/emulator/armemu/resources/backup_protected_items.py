@@ -37,6 +37,7 @@ from armemu.resources._backup_support import (BMS_PAGE_SIZE, ITEM, ITEM_TYPE, VM
                                               filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_item_id,
                                               short_container_name, soft_delete_settings, timespan, vault_holding, vault_items, vm_id_parts,
                                               vm_parts)
+from armemu.resources._passive_stamp import check_passive
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault, vault_id
 from armemu.resources.backup_jobs import finish_job, start_job
 from armemu.resources.backup_operations import item_accepted, start_backup_operation, vault_accepted
@@ -334,6 +335,7 @@ ITEM_FILTERS = {"backupmanagementtype": "backupManagementType", "itemtype": "wor
 
 @route("GET", VAULT + "/backupProtectedItems")
 def list_items(req):
+    check_passive(req, "protectedItems.list")  # the secondary region's list needs cross-region restore (backup_crr.py)
     vault = require_vault(req)["id"]
     terms = filter_terms(req.query_value("$filter"))
     items = []
