@@ -137,7 +137,9 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_output_directory, check_output_file
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _vault_credentials as creds
 
 NEW_CERTIFICATE = "(new certificate)"
@@ -201,7 +203,7 @@ class VaultCredentialsFile(Resource):
         vault = self.session.get_or_none(f"read vault {self.params['vault_name']}", self.session.client("recoveryservices").vaults.get,
                                          self.params["resource_group"], self.params["vault_name"])
         if vault is None:
-            self.module.fail_json(msg=f"vault {self.params['vault_name']} does not exist in resource group {self.params['resource_group']}")
+            raise Refusal(f"vault {self.params['vault_name']} does not exist in resource group {self.params['resource_group']}")
         return as_mapping(vault)
 
     def create(self, desired):
@@ -226,28 +228,29 @@ class VaultCredentialsFile(Resource):
                                    self.params["resource_group"], self.params["vault_name"], name, body)
         details = (as_mapping(answer) or {}).get("properties") or {}
         if details.get("authType") != "AzureActiveDirectory" or details.get("resourceId") is None:
-            self.module.fail_json(msg=f"vault {self.params['vault_name']} answered the certificate upload without AAD details "
-                                      f"(authType {details.get('authType')!r}); cannot build AAD vault credentials")
+            raise Refusal(f"vault {self.params['vault_name']} answered the certificate upload without AAD details "
+                          f"(authType {details.get('authType')!r}); cannot build AAD vault credentials")
         return details
 
 
-def check_options(module):
-    params = module.params
+def check_options(params):
+    """Refuse bad input before any call: above all, a dest the file could not be written to (after the certificate upload)."""
+    check_vault_options(params)
     if params["validity_hours"] < 1:
-        module.fail_json(msg=f"validity_hours must be 1 or more, not {params['validity_hours']}")
+        raise Refusal(f"validity_hours must be 1 or more, not {params['validity_hours']}")
     if not 0 <= params["min_remaining_hours"] < params["validity_hours"]:
-        module.fail_json(msg=f"min_remaining_hours must be between 0 and validity_hours - 1 ({params['validity_hours'] - 1}), "
-                             f"not {params['min_remaining_hours']}")
-    directory = params["dest"] if params["dest"].endswith(os.sep) else os.path.dirname(os.path.abspath(params["dest"]))
-    if not os.path.isdir(directory):
-        module.fail_json(msg=f"dest: directory {directory} does not exist")
+        raise Refusal(f"min_remaining_hours must be between 0 and validity_hours - 1 ({params['validity_hours'] - 1}), "
+                      f"not {params['min_remaining_hours']}")
+    if params["dest"].endswith(os.sep) or os.path.isdir(params["dest"]):
+        check_output_directory(params["dest"], "dest", create=False)
+    else:
+        check_output_file(params["dest"], "dest")
 
 
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True, aliases=["vault"]),
-            resource_group=dict(type="str", required=True),
+            **dict(VAULT_ARGUMENT_SPEC, vault_name=dict(VAULT_ARGUMENT_SPEC["vault_name"], aliases=["vault"])),
             dest=dict(type="path", required=True),
             validity_hours=dict(type="int", default=48),
             min_remaining_hours=dict(type="int", default=12),
@@ -258,9 +261,9 @@ def main():
     )
     if importlib.util.find_spec("cryptography") is None:
         module.fail_json(msg=missing_required_lib("cryptography"))
-    check_options(module)
 
     def run():
+        check_options(module.params)
         credentials_file = VaultCredentialsFile(module)
         result = reconcile(module, credentials_file, "present")
         shown = credentials_file.written or result["diff"]["after"]
