@@ -10,7 +10,7 @@
 - ``GET V/backupProtectableItems?$filter=backupManagementType eq 'AzureIaasVM' [and workloadType eq 'VM']``
   → the VMs the last completed refresh found that still exist and that no vault protects, paged
   at 200. Nothing before a refresh has completed.
-- ``GET V/backupProtectionContainers?$filter=backupManagementType eq 'AzureIaasVM' [and status eq 'Registered']``
+- ``GET V/backupProtectionContainers?$filter=backupManagementType eq 'AzureIaasVM' [and status eq 'Registered'] [and friendlyName eq 'vm']``
   and ``GET V/backupFabrics/Azure/protectionContainers/{c}``: a VM's container exists once it is protected.
 """
 
@@ -26,6 +26,7 @@ from armemu.resources._backup_support import (BMS_PAGE_SIZE, CONTAINER, CONTAINE
 from armemu.resources._vault_support import VAULT, require_vault
 from armemu.resources.compute_vms import VM_ID_KEY
 
+CONTAINER_FILTERS = {"status": "registrationStatus", "friendlyname": "friendlyName", "backupmanagementtype": "backupManagementType"}
 PROTECTABLE_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectableItems"
 
 
@@ -118,11 +119,18 @@ def _containers(store, vault_id):
 
 @route("GET", VAULT + "/backupProtectionContainers")
 def list_containers(req):
+    """Containers matching every ``$filter`` term: ``backupManagementType``, ``status`` (the
+    registration status) and ``friendlyName`` (the VM name, any casing), as az's ``container show``
+    and ``restore`` commands send them."""
     vault = require_vault(req)
     terms = filter_terms(req.query_value("$filter"))
     containers = []
-    if _wants_vms(req) and terms.get("status", "Registered").lower() == "registered":
-        containers = sorted(_containers(req.emu.store, vault["id"]), key=lambda body: body["id"].lower())
+    if _wants_vms(req):
+        for body in sorted(_containers(req.emu.store, vault["id"]), key=lambda body: body["id"].lower()):
+            properties = body["properties"]
+            if all(str(properties.get(field, "")).lower() == terms[key].lower()
+                   for key, field in CONTAINER_FILTERS.items() if key in terms):
+                containers.append(body)
     return paged_response(req, containers, BMS_PAGE_SIZE)
 
 
