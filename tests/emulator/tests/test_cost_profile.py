@@ -152,15 +152,15 @@ def test_buckets_are_per_principal(raw, emu):
 def test_a_client_that_honours_the_headers_is_never_refused(raw):
     azure_costs(raw, throttle={"writes": {"bucket": 5, "refill": 10}})
     started = time.monotonic()
-    for index in range(25):
+    for index in range(15):
         response = raw.arm("PUT", f"{GROUPS}/rg-paced-{index}", {"location": "westeurope"}, api_version="2022-09-01")
         assert response.status_code == 201
         if int(response.headers[WRITES]) == 0:
             time.sleep(0.1)  # one token at 10/s: what the bucket's refill gives back
     costs = raw.control("GET", "costs").json()
-    assert costs["status_429"] == 0 and costs["by_bucket"]["writes"] == 25
-    assert costs["throttle_floor_seconds"] == pytest.approx((25 - 5) / 10)
-    assert time.monotonic() - started >= (25 - 5) / 10 * 0.9
+    assert costs["status_429"] == 0 and costs["by_bucket"]["writes"] == 15
+    assert costs["throttle_floor_seconds"] == pytest.approx((15 - 5) / 10)
+    assert time.monotonic() - started >= (15 - 5) / 10 * 0.9
 
 
 def test_the_sdk_rides_out_the_buckets_on_retry_after(rs_client, raw):
@@ -224,7 +224,7 @@ def test_an_expired_token_is_401_then_a_fresh_one_works(raw, emu):
     assert issued["expires_in"] == 1
     bearer = {"Authorization": f"Bearer {issued['access_token']}"}
     assert raw.arm("GET", vault_path("rsv-none"), headers=bearer).status_code == 404
-    time.sleep(2.1)
+    time.sleep(1.2)
     expired = raw.arm("GET", vault_path("rsv-none"), headers=bearer)
     assert expired.status_code == 401 and "Retry-After" not in expired.headers
     error = expired.json()["error"]
@@ -253,20 +253,20 @@ def test_a_fault_mix_draws_each_outcome_repeatably(raw):
     added = raw.control("POST", "faults", {"faults": [{"method": "GET", "path_regex": "rsv-mixed", "mix": mix, "seed": 7}]})
     assert added.status_code == 200
     statuses = []
-    for _ in range(60):
+    for _ in range(30):
         try:
             statuses.append(raw.arm("GET", vault_path("rsv-mixed")).status_code)
         except requests.ConnectionError:
             statuses.append("dropped")
     outcomes = raw.control("GET", "faults").json()["faults"][0]["outcomes"]
     assert set(outcomes) == {"429", "500", "503", "drop", "drop_after"}
-    assert sum(outcomes.values()) == 60 - statuses.count(404)
+    assert sum(outcomes.values()) == 30 - statuses.count(404)
     assert statuses.count("dropped") == outcomes["drop"] + outcomes["drop_after"]
     assert statuses.count(429) == outcomes["429"] and statuses.count(503) == outcomes["503"]
     raw.control("DELETE", "faults")
     raw.control("POST", "faults", {"faults": [{"method": "GET", "path_regex": "rsv-mixed", "mix": mix, "seed": 7}]})
     again = []
-    for _ in range(60):
+    for _ in range(30):
         try:
             again.append(raw.arm("GET", vault_path("rsv-mixed")).status_code)
         except requests.ConnectionError:
