@@ -24,7 +24,8 @@ terraform-provider-azurerm#21663; message inferred). Sources: the CRR swagger (s
   answers 202 then 200.
 - The CRR job (``operation: CrossRegionRestore``, id ``S/backupJobs/{job}`` as GetCrrJob_Post.json) is not in the
   vault's job list: ``POST S/backupCrrJobs`` (body ``{resourceId: <vault id>}``, ``$filter`` as the vault's job list)
-  and ``POST S/backupCrrJob`` (``{resourceId, jobName}``) read it; both are reads (``write: false``).
+  and ``POST S/backupCrrJob`` (``{resourceId, jobName}``) read it; both are reads (``write: false``). The list
+  leaves out ``extendedInfo`` as the vault's job list example does; ``backupCrrJob`` has it.
 
 Emulator's own choices (inferred): the access token lives 1 hour and is refused afterwards with
 ``BMSUserErrorCrrAccessTokenExpired``, an unknown one with ``BMSUserErrorInvalidCrrAccessToken``; a wrong
@@ -279,6 +280,8 @@ def list_crr_jobs(req):
     since, until = filter_window(terms, "starttime", "endtime")
     jobs = [body for body in _crr_jobs(req, vault) if _matches(body, terms, since, until)]
     jobs.sort(key=lambda body: body["properties"]["startTime"], reverse=True)
+    for body in jobs:
+        body["properties"].pop("extendedInfo")  # lists carry no extendedInfo (ListJobs example); backupCrrJob has it
     return paged_response(req, jobs)
 
 
