@@ -245,3 +245,23 @@ def test_usages_show_the_quota_a_restore_would_hit(compute_client):
     sizes = [vm.hardware_profile.vm_size for vm in compute_client.virtual_machines.list_all() if vm.location == "westeurope"]
     assert usages["cores"].current_value == sum(VCPUS[size] for size in sizes)
     assert usages["virtualMachines"].current_value == len(sizes)
+
+
+def test_soft_deleted_item_must_be_undeleted_before_a_restore(backup_client):
+    point = points(backup_client)[1]
+    backup_client.protected_items.delete(VAULT, GROUP, "Azure", *names(LINUX_VM))  # soft delete is on by default
+    wait_until(lambda: backup_client.protected_items.get(VAULT, GROUP, "Azure", *names(LINUX_VM)).properties.is_scheduled_for_deferred_delete,
+               bool)
+    with pytest.raises(HttpResponseError) as refused:
+        trigger(backup_client, LINUX_VM, point, restore_disks_request(point))
+    assert refused.value.status_code == 400 and refused.value.error.code == "BMSUserErrorItemSoftDeleted"
+
+
+def test_identity_based_restore_takes_the_staging_account_from_its_details(backup_client):
+    point = points(backup_client)[1]
+    request = restore_disks_request(point)
+    request.properties.storage_account_id = None
+    request.properties.identity_info = models.IdentityInfo(is_system_assigned_identity=True)
+    request.properties.identity_based_restore_details = models.IdentityBasedRestoreDetails(target_storage_account_id=account_id(STAGING))
+    job = job_of(backup_client, trigger(backup_client, LINUX_VM, point, request))
+    assert job.properties.extended_info.property_bag["Target Storage Account Name"] == STAGING

@@ -3,7 +3,8 @@
 Body ``{"properties": {...}}``, ``objectType`` ``IaasVMRestoreRequest`` or ``IaasVMRestoreWithRehydrationRequest``
 (TriggerRestore_RestoreDisks_IaasVMRestoreRequest.json, TriggerRestore_ALR_IaasVMRestoreWithRehydrationRequest.json):
 
-- ``recoveryType: RestoreDisks``: ``storageAccountId`` (staging, in the vault's region), optional
+- ``recoveryType: RestoreDisks``: ``storageAccountId`` (staging, in the vault's region; or
+  ``identityBasedRestoreDetails.targetStorageAccountId`` for a managed-identity restore), optional
   ``targetResourceGroupId`` (managed disks go there; without it nothing is created but the staged
   config and template), ``region``, ``sourceResourceId``, ``recoveryPointId``, ``originalStorageAccountOption``.
 - ``recoveryType: AlternateLocation`` (create a new VM): also ``targetResourceGroupId``,
@@ -114,7 +115,8 @@ def _reference(properties, key, required, what):
 
 
 def _staging_account(store, properties, region, required):
-    account_id = _reference(properties, "storageAccountId", required, "the staging storage account")
+    identity_based = (properties.get("identityBasedRestoreDetails") or {}).get("targetStorageAccountId")
+    account_id = identity_based or _reference(properties, "storageAccountId", required, "the staging storage account")
     if account_id is None:
         return None
     account = store.get(account_id)
@@ -173,6 +175,9 @@ def _new_vm_target(store, properties, group, region):
 
 def check_restore_request(store, vault, item, point, properties, region):
     """The restore plan for a request, or the BMS 400 Azure gives. ``region``: where the restore must land."""
+    if item["properties"].get("isScheduledForDeferredDelete"):
+        raise bms_error("BMSUserErrorItemSoftDeleted", f"The backup item '{item['properties'].get('friendlyName')}' is soft-deleted.\r\n"
+                                                       "Undelete the item before restoring from its recovery points.")
     _check_identity(properties, item, point)
     if normalise_location(properties.get("region") or region) != region:
         raise bms_error("BMSUserErrorInvalidRestoreRegion",
