@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timezone
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import parse_time
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
 try:
@@ -189,6 +191,27 @@ def check_output_file(path, option, create_parents=False):
     if os.path.exists(full) and not os.access(full, os.W_OK):
         raise Refusal(f"{option}: {path} exists and is not writable")
     return full
+
+
+def check_time(value, option):
+    """A UTC datetime from the option's text (ISO 8601), None when unset; the refusal names the option."""
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError as error:
+        raise Refusal(f"{option}: {error}") from error
+
+
+def check_time_window(params, now=None):
+    """(start, end) of the ``start_time``/``end_time`` options; end defaults to now, (None, None) without a start."""
+    start = check_time(params.get("start_time"), "start_time")
+    if start is None:
+        return None, None
+    end = check_time(params.get("end_time"), "end_time") or now or datetime.now(timezone.utc)
+    if end < start:
+        raise Refusal(f"end_time {params['end_time']} is before start_time {params['start_time']}")
+    return start, end
 
 
 def check_wait_timeout(params):

@@ -80,13 +80,13 @@ jobs:
         entity_friendly_name: web-01
 """
 
-from datetime import datetime, timezone
-
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    backup_client, filter_date, get_job, list_all, odata_filter, parse_time,
+    backup_client, filter_date, get_job, list_all, odata_filter,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_time_window
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
 def job_errors(job):
@@ -105,12 +105,7 @@ def described(job):
 
 def job_filter(params, now=None):
     """The OData filter of the job listing ('yyyy-MM-dd hh:mm:ss tt' dates, both ends of the window)."""
-    start = end = None
-    if params["start_time"]:
-        start = parse_time(params["start_time"])
-        end = parse_time(params["end_time"]) if params["end_time"] else (now or datetime.now(timezone.utc))
-        if end < start:
-            raise ValueError(f"end_time {params['end_time']} is before start_time {params['start_time']}")
+    start, end = check_time_window(params, now)
     return odata_filter({"backupManagementType": params["backup_management_type"], "operation": params["operation"],
                          "status": params["status"], "startTime": filter_date(start) if start else None,
                          "endTime": filter_date(end) if end else None})
@@ -119,8 +114,7 @@ def job_filter(params, now=None):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             job_id=dict(type="str"),
             status=dict(type="str", choices=["InProgress", "Completed", "Failed", "CompletedWithWarnings", "Cancelled", "Cancelling"]),
             operation=dict(type="str", choices=["Backup", "ConfigureBackup", "DisableBackup", "DeleteBackupData", "Restore", "Register",
@@ -136,12 +130,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
-        backup_filter = job_filter(params)
-    except ValueError as error:
-        module.fail_json(msg=str(error))
 
     def run():
+        check_vault_options(params)
+        backup_filter = job_filter(params)
         if params["job_id"]:
             return {"changed": False, "jobs": [described(get_job(module.session, params["vault_name"], params["resource_group"], params["job_id"]))]}
         kwargs = {"filter": backup_filter} if backup_filter else {}

@@ -83,6 +83,9 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_time, check_time_window
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
 def point_time(point):
@@ -103,12 +106,9 @@ def choose(points, latest, before):
 
 
 def window_filter(params, now=None):
-    if not params["start_time"]:
+    start, end = check_time_window(params, now)
+    if start is None:
         return None
-    start = parse_time(params["start_time"])
-    end = parse_time(params["end_time"]) if params["end_time"] else (now or datetime.now(timezone.utc))
-    if end < start:
-        raise ValueError(f"end_time {params['end_time']} is before start_time {params['start_time']}")
     return odata_filter({"startDate": filter_date(start), "endDate": filter_date(end)})
 
 
@@ -119,8 +119,7 @@ def described(point):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             vm=dict(type="dict", required=True, options=VM_REF_OPTIONS),
             latest=dict(type="bool", default=False),
             before=dict(type="str"),
@@ -133,14 +132,15 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
-        vm_ref = resolve_vm_ref(params["vm"], module.session.subscription_id)
-        before = parse_time(params["before"]) if params["before"] else None
-        point_filter = window_filter(params)
-    except ValueError as error:
-        module.fail_json(msg=str(error))
 
     def run():
+        check_vault_options(params)
+        try:
+            vm_ref = resolve_vm_ref(params["vm"], module.session.subscription_id)
+        except ValueError as error:
+            raise Refusal(f"vm: {error}") from error
+        before = check_time(params["before"], "before")
+        point_filter = window_filter(params)
         kwargs = {"filter": point_filter} if point_filter else {}
         container, item = container_name(vm_ref["resource_group"], vm_ref["name"]), item_name(vm_ref["resource_group"], vm_ref["name"])
         try:
@@ -148,7 +148,7 @@ def main():
                               params["vault_name"], params["resource_group"], FABRIC, container, item, **kwargs)
         except AzureOperationError as error:
             if error.status == 404:
-                module.fail_json(msg=f"VM {vm_ref['label']} is not protected by vault {params['vault_name']}", azure_error_code=error.code)
+                raise Refusal(f"VM {vm_ref['label']} is not protected by vault {params['vault_name']}", azure_error_code=error.code) from error
             raise
         points = newest_first(points)
         result = {"changed": False, "recovery_points": [described(point) for point in points]}
