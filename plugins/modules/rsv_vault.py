@@ -127,10 +127,10 @@ action:
   sample: create
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import normalise_location
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import UPDATE, Refusal, Resource, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_location, check_resource_group, check_resource_id, check_subscription_id, check_tags, check_wait_timeout,
@@ -208,6 +208,17 @@ class Vault(Resource):
         if desired["cross_region_restore"] and desired["storage_redundancy"] != "GeoRedundant":
             raise Refusal(f"cross_region_restore needs storage_redundancy GeoRedundant (GRS); vault {self.params['name']} would be {desired['storage_redundancy']}")
         return desired
+
+    def check(self, action, current, desired):
+        """Azure locks storage redundancy once the vault protects an item (400 StorageModelModifyError); one read tells."""
+        if action != UPDATE or desired["storage_redundancy"] == current["storage_redundancy"]:
+            return
+        items = backup_client(self.session).backup_protected_items.list(self.params["name"], self.params["resource_group"])
+        first = self.session.call(f"list protected items of vault {self.params['name']}", lambda: next(iter(items), None))
+        if first is not None:
+            raise Refusal(f"storage_redundancy of vault {self.params['name']} is {current['storage_redundancy']} and cannot change to "
+                          f"{desired['storage_redundancy']}: Azure locks it once the vault protects an item (it protects "
+                          f"{as_mapping(first).get('name')}); create a new vault for the other redundancy")
 
     def offered_locations(self):
         """The regions the subscription offers (one read, made only to create a vault)."""
@@ -320,7 +331,7 @@ def main():
             tags=dict(type="dict"),
             purge_tags=dict(type="bool", default=True),
         ),
-        clients=("recoveryservices",),
+        clients=("recoveryservices", "backup"),
         wait_options=True,
         supports_check_mode=True,
     )
