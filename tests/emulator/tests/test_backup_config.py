@@ -80,3 +80,24 @@ def test_storage_locks_with_the_first_protected_item(vault, backup_client, rs_cl
     response = raw.arm("PATCH", vault_path(VAULT), {"properties": {"redundancySettings": {"standardTierStorageRedundancy": "ZoneRedundant"}}})
     assert response.status_code == 400 and response.json()["error"]["code"] == "StorageModelModifyError"
     assert rs_client.vaults.get(GROUP, VAULT).properties.redundancy_settings.standard_tier_storage_redundancy == "GeoRedundant"
+
+
+def test_encryption_config_follows_the_vault(raw, rs_client):
+    """GET backupEncryptionConfigs/backupResourceEncryptionConfig: Microsoft-managed until a vault PATCH sets a key."""
+    rs_client.vaults.begin_create_or_update(GROUP, "rsv-cmk", {"location": "westeurope", "sku": {"name": "RS0"},
+                                                               "identity": {"type": "SystemAssigned"}}).result()
+    config_path = vault_path("rsv-cmk") + "/backupEncryptionConfigs/backupResourceEncryptionConfig"
+    before = raw.arm("GET", config_path, api_version="2026-10-01")
+    assert before.status_code == 200 and before.json()["properties"]["encryptionAtRestType"] == "MicrosoftManaged"
+    key = "https://kv-backup.vault.azure.net/keys/backup-key/0123456789abcdef"
+    rs_client.vaults.begin_update(GROUP, "rsv-cmk", {"properties": {"encryption": {
+        "keyVaultProperties": {"keyUri": key}, "kekIdentity": {"useSystemAssignedIdentity": True},
+        "infrastructureEncryption": "Disabled"}}}).result()
+    after = raw.arm("GET", config_path, api_version="2026-10-01").json()["properties"]
+    assert (after["encryptionAtRestType"], after["keyUri"], after["useSystemAssignedIdentity"]) == ("CustomerManaged", key, True)
+
+
+def test_deleted_protection_containers_of_a_vm_vault_is_an_empty_list(raw, rs_client):
+    rs_client.vaults.begin_create_or_update(GROUP, "rsv-deleted", {"location": "westeurope", "sku": {"name": "RS0"}}).result()
+    listed = raw.arm("GET", vault_path("rsv-deleted") + "/backupDeletedProtectionContainers", api_version="2026-10-01")
+    assert listed.status_code == 200 and listed.json() == {"value": []}

@@ -22,7 +22,7 @@ def test_request_log_counts_arm_requests_and_writes(rs_client, raw):
     assert raw.arm("POST", f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Test/locations/westeurope/probe").status_code == 200
     raw.control("GET", "state")
     log = raw.requests_since()
-    assert log["counts"] == {"PUT": 1, "GET": 1, "POST": 1}
+    assert log["counts"]["PUT"] == 1 and log["counts"]["POST"] == 1 and log["counts"]["GET"] >= 2  # status polls + the GET
     assert log["writes"] == 1
     put = next(entry for entry in log["requests"] if entry["method"] == "PUT")
     assert put["path"] == vault_path("rsv-log") and put["status"] == 201 and put["principal"]

@@ -35,8 +35,34 @@ def test_create_returns_the_vault_with_azure_defaults(rs_client, raw):
     assert vault.properties.security_settings.multi_user_authorization == "Disabled"
     assert len(vault.identity.principal_id) == 36 and vault.identity.tenant_id == raw.emu.tenant
     assert vault.etag.startswith('W/"datetime')
-    log = raw.requests_since()
-    assert [(entry["method"], entry["status"]) for entry in log["requests"] if entry["kind"] == "arm"] == [("PUT", 201)]
+    arm = [entry for entry in raw.requests_since()["requests"] if entry["kind"] == "arm"]
+    assert (arm[0]["method"], arm[0]["status"]) == ("PUT", 201)
+    # Azure provisions the vault asynchronously: the SDK polls the status URL, then reads the vault.
+    assert all(entry["method"] == "GET" and "/operationStatus/" in entry["path"] for entry in arm[1:-1]) and len(arm) >= 3
+    assert (arm[-1]["method"], arm[-1]["path"]) == ("GET", vault_path("rsv-create"))
+
+
+def test_create_answers_creating_with_a_status_url(raw):
+    answer = raw.arm("PUT", vault_path("rsv-async"), {"location": "westeurope", "sku": {"name": "RS0"}})
+    assert answer.status_code == 201 and answer.json()["properties"]["provisioningState"] == "Creating"
+    status_url = answer.headers["Azure-AsyncOperation"]
+    assert "/vaults/rsv-async/operationStatus/" in status_url
+    for dummy in range(50):
+        if raw.session.get(status_url, headers={"Authorization": f"Bearer {raw.token()}"}).json()["status"] == "Succeeded":
+            break
+        time.sleep(0.05)
+    assert raw.arm("GET", vault_path("rsv-async")).json()["properties"]["provisioningState"] == "Succeeded"
+
+
+def test_delete_answers_by_api_version(raw):
+    """200 and gone at once at old api-versions; 202 + operationStatus at 2026 ones (recorded answers)."""
+    for name in ("rsv-old-delete", "rsv-new-delete"):
+        raw.arm("PUT", vault_path(name), {"location": "westeurope", "sku": {"name": "RS0"}})
+    old = raw.arm("DELETE", vault_path("rsv-old-delete"), api_version="2021-03-01")
+    assert (old.status_code, old.content) == (200, b"") and "Azure-AsyncOperation" not in old.headers
+    assert raw.arm("GET", vault_path("rsv-old-delete")).status_code == 404
+    new = raw.arm("DELETE", vault_path("rsv-new-delete"), api_version="2026-07-01")
+    assert new.status_code == 202 and "/operationStatus/" in new.headers["Azure-AsyncOperation"]
 
 
 def test_put_on_existing_vault_answers_200_and_keeps_identity(rs_client, raw):
@@ -46,7 +72,7 @@ def test_put_on_existing_vault_answers_200_and_keeps_identity(rs_client, raw):
     again = rs_client.vaults.begin_create_or_update(GROUP, "rsv-update", request).result()
     assert again.tags == {"team": "backup"}
     assert again.identity.principal_id == first.identity.principal_id
-    assert [entry["status"] for entry in raw.requests_since()["requests"]] == [200]
+    assert [entry["status"] for entry in raw.requests_since()["requests"]][0] == 200
 
 
 def test_get_and_missing_vault(rs_client):

@@ -134,6 +134,14 @@ def list_containers(req):
     return paged_response(req, containers, BMS_PAGE_SIZE)
 
 
+@route("GET", VAULT + "/backupDeletedProtectionContainers")
+def list_deleted_containers(req):
+    """Soft-deleted containers. An Azure VM's container is never soft-deleted itself (its item is),
+    so the list of an IaaS VM vault is empty (inferred; the route and shape are the spec's)."""
+    require_vault(req)
+    return paged_response(req, [], BMS_PAGE_SIZE)
+
+
 @route("GET", CONTAINER)
 def get_container(req):
     vault = _require_azure_fabric(req)

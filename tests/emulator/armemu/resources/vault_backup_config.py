@@ -5,6 +5,9 @@ GET / PUT / PATCH all answer 200 with the resource. The resource is a view of th
 updates the vault, so the two never disagree (contract §2.3). Turning soft delete or enhanced
 security off, or shortening the retention, is a critical operation a resource guard protects
 (resource_guard_proxies.py).
+
+``GET V/backupEncryptionConfigs/backupResourceEncryptionConfig`` answers the vault's encryption as
+the Backup RP reports it (az reads it before its vault PATCH of ``properties.encryption``).
 """
 
 from armemu.core.errors import bad_request
@@ -65,3 +68,33 @@ def put_vault_config(req):
 @route("PATCH", CONFIG)
 def patch_vault_config(req):
     return _write(req)
+
+
+ENCRYPTION_CONFIG = VAULT + "/backupEncryptionConfigs/backupResourceEncryptionConfig"
+
+
+def encryption_config(vault):
+    """The Backup RP's view of the vault's encryption (``properties.encryption``, set by a vault PATCH).
+
+    Customer-managed once a key is set: ``keyUri``, the identity used for it and the
+    infrastructure-encryption state, ``lastUpdateStatus: Succeeded`` (spec example); otherwise
+    ``MicrosoftManaged`` with ``lastUpdateStatus: NotEnabled`` (inferred).
+    """
+    encryption = vault["properties"].get("encryption") or {}
+    key_uri = (encryption.get("keyVaultProperties") or {}).get("keyUri")
+    properties = {"encryptionAtRestType": "CustomerManaged" if key_uri else "MicrosoftManaged",
+                  "lastUpdateStatus": "Succeeded" if key_uri else "NotEnabled",
+                  "infrastructureEncryptionState": encryption.get("infrastructureEncryption", "Disabled"),
+                  "subscriptionId": vault["id"].split("/")[2]}
+    if key_uri:
+        identity = encryption.get("kekIdentity") or {}
+        properties.update(keyUri=key_uri, useSystemAssignedIdentity=bool(identity.get("useSystemAssignedIdentity")))
+        if identity.get("userAssignedIdentity"):
+            properties["userAssignedIdentity"] = identity["userAssignedIdentity"]
+    return {"id": f"{vault['id']}/backupEncryptionConfigs/backupResourceEncryptionConfig", "name": "backupResourceEncryptionConfig",
+            "type": "Microsoft.RecoveryServices/vaults/backupEncryptionConfigs", "properties": properties}
+
+
+@route("GET", ENCRYPTION_CONFIG)
+def get_encryption_config(req):
+    return json_response(200, encryption_config(require_vault(req)))

@@ -1,16 +1,18 @@
 """Recovery Services vaults (Microsoft.RecoveryServices/vaults, api-version 2026-11-01).
 
-- ``PUT``: 201 create / 200 update, body with ``provisioningState: Succeeded`` and no LRO headers
-  (the SDK's poller then finishes at once, contract §1.4). A new vault gets the three default
-  backup policies.
+- ``PUT``: 201 create / 200 update with the vault in ``provisioningState: Creating`` / ``Updating``
+  and ``Azure-AsyncOperation: V/operationStatus/{op}`` to poll (Azure's recorded answers: the vault
+  is provisioned asynchronously); ``Succeeded`` when the operation ends. A new vault gets the three
+  default backup policies at once.
 - ``PATCH``: 200 with the vault when only tags, sku, identity or monitoring settings change; 202
   with ``Azure-AsyncOperation: V/operationStatus/{op}``, ``Location: V/operationResults/{op}`` and
   ``Retry-After`` when it touches settings Azure applies asynchronously (redundancy, security,
   encryption, restore settings, public network access). The change lands when the operation ends.
   This split is the emulator's choice: the spec allows both 200 and 202 for PATCH.
-- ``DELETE``: 202 + the same header pair, the vault disappears when the operation ends; 204 when it
-  does not exist; 400 ``ServiceResourceNotEmptyWithContainerDetails`` while containers or protected
-  items remain. Never 200 (SDK 4.x rejects it).
+- ``DELETE``: at 2026 api-versions 202 + the same header pair, the vault disappears when the
+  operation ends; at older ones 200 with no body, gone at once (recorded answers; SDK 4.x accepts
+  only 202/204 and sends a 2026 version); 204 when it does not exist; 400
+  ``ServiceResourceNotEmptyWithContainerDetails`` while containers or protected items remain.
 - ``GET`` one; list by resource group and by subscription (paged).
 - ``GET V/operationStatus/{op}`` (always 200 + status body) and ``V/operationResults/{op}``
   (202 while running, then 200 vault body for PATCH or 204 for DELETE).
@@ -53,6 +55,7 @@ ALLOWED = {
     ("publicNetworkAccess",): ("Enabled", "Disabled"),
     ("restoreSettings", "crossSubscriptionRestoreSettings", "crossSubscriptionRestoreState"): ("Enabled", "Disabled", "PermanentlyDisabled"),
 }
+ASYNC_DELETE_SINCE = "2026-01-01"  # recorded answers: DELETE answered 200 at 2021-2022 api-versions, 202 + operationStatus at 2026 ones
 IDENTITY_TYPES = ("None", "SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned")
 
 
@@ -261,10 +264,21 @@ def put_vault(req):
     if current:
         check_redundancy_change(req.emu.store, vault["id"], current["properties"], vault["properties"])
         authorize_security_changes(req, current["properties"], vault["properties"], request.get("properties"))
-        req.emu.store.put(vault["id"], vault)
-        return json_response(200, vault)
-    create_vault(req.emu.store, vault)
-    return json_response(201, vault)
+    vault["properties"]["provisioningState"] = "Updating" if current else "Creating"
+    store = req.emu.store
+    if current:
+        store.put(vault["id"], vault)
+    else:
+        create_vault(store, vault)
+
+    def provisioned():
+        latest = store.get(vault["id"])
+        if latest is not None:
+            latest["properties"]["provisioningState"] = "Succeeded"
+            store.put(vault["id"], latest)
+    operation = req.emu.ops.start(vault["id"], on_complete=provisioned, kind="vault_update" if current else "vault_create")
+    status_url = _polling_urls(req, operation)[0]
+    return json_response(200 if current else 201, vault, {"Azure-AsyncOperation": status_url, **req.emu.ops.retry_after()})
 
 
 @route("PATCH", VAULT)
@@ -306,6 +320,9 @@ def delete_vault(req):
                        "items, protected servers or backup management servers associated with this vault. Unregister the following "
                        f"containers associated with this vault before proceeding for deletion : {', '.join(containers or items)}")
     store = req.emu.store
+    if (req.api_version or "") < ASYNC_DELETE_SINCE:
+        store.delete_tree(vault)
+        return empty_response(200)
     operation = req.emu.ops.start(vault, on_complete=lambda: store.delete_tree(vault), kind="vault_delete")
     return accepted(req.emu.ops, operation, *_polling_urls(req, operation))
 
