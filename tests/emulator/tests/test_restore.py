@@ -2,6 +2,7 @@
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.compute import models as compute_models
 from azure.mgmt.recoveryservicesbackup import models
 
 from helpers import GROUP, SUBSCRIPTION
@@ -179,10 +180,13 @@ def test_quota_refusal_fails_the_job_and_creates_nothing(backup_client, compute_
     assert list(compute_client.disks.list_by_resource_group(DRILL_GROUP)) == []
 
 
-def test_drill_cleanup_deletes_vm_nic_disks_and_network(backup_client, compute_client, emu, raw):
+def test_drill_verifies_the_restored_vm_then_deletes_vm_nic_disks_and_network(backup_client, compute_client, emu, raw):
     point = points(backup_client)[1]
     bag = job_of(backup_client, trigger(backup_client, LINUX_VM, point, new_vm_request(point))).properties.extended_info.property_bag
     nic, disks = bag["Restored NIC Id"], bag["Restored Disk Ids"].split(",")
+    check = compute_models.RunCommandInput(command_id="RunShellScript", script=["systemctl is-active nginx", "echo verified"])
+    (output,) = compute_client.virtual_machines.begin_run_command(DRILL_GROUP, "vm-drill-01", check).result().value
+    assert "[stdout]\nverified\n" in output.message
     in_use = raw.arm("DELETE", nic, api_version=NETWORK_API)
     assert in_use.status_code == 400 and in_use.json()["error"]["code"] == "NicInUse"
     attached = raw.arm("DELETE", disks[0], api_version="2025-01-02")
