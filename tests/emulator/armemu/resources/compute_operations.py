@@ -8,8 +8,8 @@ Compute LROs (VM and disk DELETE, Run Command) answer 202 with polling URLs on t
   operation's result (Run Command: 200 with the ``RunCommandResult``) or 204.
 
 The Run Command spec example (VirtualMachineRunCommand.json) shows the ``monitor=true`` Location
-with ``api-version``; DELETE sends both headers (VirtualMachines_Delete is an LRO with both in
-Azure's answers; the spec's 202 lists none, so the pair is inferred from recorded answers).
+with ``api-version``; DELETE sends both headers (the spec's 202 for VirtualMachines_Delete and
+Disks_Delete lists no headers, so the pair is inferred, as compute LROs commonly answer).
 """
 
 from armemu.core.lro import accepted, result_response, status_response
