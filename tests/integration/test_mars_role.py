@@ -71,16 +71,39 @@ def test_check_mode_controller_flow_writes_nothing(fresh, tmp_path):
     assert not any(name.endswith(".VaultCredentials") for _root, _dirs, files in os.walk(tmp_path) for name in files)
 
 
-def test_controller_flow_uploads_once_per_vault_and_reuses(fresh, tmp_path):
-    first = role_run(fresh, tmp_path, "--skip-tags", HOST_TAGS)
-    assert first.returncode == 0, output(first)
+def credentials_files(directory):
+    return [os.path.join(root, name) for root, _dirs, files in os.walk(directory) for name in files if name.endswith(".VaultCredentials")]
+
+
+def test_controller_flow_uploads_once_per_vault_and_leaves_no_file(fresh, tmp_path):
+    result = role_run(fresh, tmp_path, "--skip-tags", HOST_TAGS)
+    assert result.returncode == 0, output(result)
     assert writes(fresh) == 1  # two hosts, one vault: one certificate upload
-    made = [os.path.join(root, name) for root, _dirs, files in os.walk(tmp_path) for name in files]
-    assert len(made) == 1 and made[0].endswith(".VaultCredentials")
-    assert stat.S_IMODE(os.stat(made[0]).st_mode) == 0o600
+    assert credentials_files(tmp_path) == []
+    assert stat.S_IMODE(os.stat(tmp_path / "rsv-it-mars-role").st_mode) == 0o700
+
+
+def test_kept_credentials_are_private_and_reused(fresh, tmp_path):
+    first = role_run(fresh, tmp_path, "--skip-tags", HOST_TAGS, "-e", "mars_agent_keep_credentials=true")
+    assert first.returncode == 0, output(first)
+    assert writes(fresh) == 1
+    made = credentials_files(tmp_path)
+    assert len(made) == 1 and stat.S_IMODE(os.stat(made[0]).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(made[0])).st_mode) == 0o700
 
-    again = role_run(fresh, tmp_path, "--skip-tags", HOST_TAGS)
+    again = role_run(fresh, tmp_path, "--skip-tags", HOST_TAGS, "-e", "mars_agent_keep_credentials=true")
     assert again.returncode == 0, output(again)
     assert writes(fresh) == 0  # the play's reset counts the second run alone: the file was reused
     assert "ManagementCert" not in first.stdout + again.stdout
+
+
+def test_unreachable_hosts_leave_no_credentials_and_no_secret_in_the_output(fresh, tmp_path):
+    result = role_run(fresh, tmp_path, "-vvvv", "--diff")
+    assert result.returncode == 4, output(result)  # 4: hosts unreachable
+    for host in ("win-fs-01", "win-fs-02"):
+        assert re.search(rf"{host} +: ok=\d+ +changed=\d+ +unreachable=1 ", result.stdout), output(result)
+    assert writes(fresh) == 1
+    assert credentials_files(tmp_path) == []
+    seen = result.stdout + result.stderr
+    for secret in ("correct-horse-battery-staple", "ManagementCert", "<VaultCredential", "BEGIN PRIVATE KEY"):
+        assert secret not in seen
