@@ -120,7 +120,7 @@ def test_replace_disks_swaps_the_os_disk_and_keeps_the_old_one(backup_client, co
     assert after.vm_id == before.vm_id
 
 
-def test_archive_point_needs_rehydration_and_then_restores(backup_client, compute_client):
+def test_archive_point_needs_rehydration_and_then_restores(backup_client):
     archived = points(backup_client)[2]
     with pytest.raises(HttpResponseError) as refused:
         trigger(backup_client, LINUX_VM, archived, restore_disks_request(archived))
