@@ -109,8 +109,12 @@ def test_full_flow_protect_backup_job_recovery_point(backup_client, compute_clie
     assert (job.properties.operation, job.properties.entity_friendly_name) == ("Backup", "vm-linux-01")
     assert job.properties.status == "InProgress"
     assert [task.task_id for task in job.properties.extended_info.tasks_list] == ["Take Snapshot", "Transfer data to vault"]
+    # Snapshot taken, data still moving: Azure reads 100 % while the job is InProgress.
+    assert job.properties.extended_info.progress_percentage == 100.0
     finished = wait_job(backup_client, status.properties.job_id)
     assert finished.properties.status == "Completed" and finished.properties.duration.total_seconds() > 0
+    listed = raw.arm("GET", f"{vault_path(VAULT)}/backupJobs", api_version="2026-10-01").json()["value"]
+    assert listed and all(not {"extendedInfo", "errorDetails", "isUserTriggered"} & set(entry["properties"]) for entry in listed)
 
     points = list(backup_client.recovery_points.list(VAULT, GROUP, FABRIC, container, item_name))
     assert len(points) == 1 and isinstance(points[0], RecoveryPointResource)

@@ -26,6 +26,7 @@ JOB_TYPE = "Microsoft.RecoveryServices/vaults/backupJobs"
 JOB = VAULT + "/backupJobs/{jobName}"
 FINISHED = ("Completed", "Failed", "CompletedWithWarnings", "Cancelled")
 BACKUP_TASKS = ("Take Snapshot", "Transfer data to vault")
+GET_ONLY_FIELDS = ("extendedInfo", "errorDetails", "isUserTriggered")
 
 
 def job_id(vault, name):
@@ -88,6 +89,29 @@ def _served(body):
     return body
 
 
+def _listed(body):
+    """A job as a list shows it: without ``extendedInfo``, ``errorDetails`` and ``isUserTriggered``,
+    which only a job GET carries (Azure's recorded list answers)."""
+    for field in GET_ONLY_FIELDS:
+        body["properties"].pop(field, None)
+    return body
+
+
+def snapshot_taken(store, resource_id):
+    """The Backup job once its snapshot is taken: the first task done, the transfer running and
+    ``progressPercentage`` at 100 while the job is still InProgress, as Azure's answers show it
+    (clients must decide "done" from ``status``)."""
+    with store.lock:
+        body = store.get(resource_id)
+        if body is None or body["properties"]["status"] != "InProgress":
+            return
+        info = body["properties"]["extendedInfo"]
+        for task in info["tasksList"]:
+            task["status"] = "Completed" if task["taskId"] == BACKUP_TASKS[0] else "InProgress"
+        info["progressPercentage"] = 100.0
+        store.put(resource_id, body)
+
+
 def _matches(body, terms, since, until):
     properties = body["properties"]
     for key, field in (("operation", "operation"), ("status", "status"), ("backupmanagementtype", "backupManagementType")):
@@ -101,7 +125,7 @@ def list_jobs(req):
     vault = require_vault(req)
     terms = filter_terms(req.query_value("$filter"))
     since, until = filter_window(terms, "starttime", "endtime")
-    jobs = [_served(body) for body in req.emu.store.children(vault["id"], "backupJobs") if _matches(body, terms, since, until)]
+    jobs = [_listed(_served(body)) for body in req.emu.store.children(vault["id"], "backupJobs") if _matches(body, terms, since, until)]
     jobs.sort(key=lambda body: body["properties"]["startTime"], reverse=True)
     return paged_response(req, jobs)
 

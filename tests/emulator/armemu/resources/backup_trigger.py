@@ -18,7 +18,7 @@ from armemu.core.routing import route
 from armemu.resources import compute_vms
 from armemu.resources._backup_support import ITEM, bms_error, item_not_found, parse_iso, request_item_id
 from armemu.resources._vault_support import require_vault
-from armemu.resources.backup_jobs import finish_job, job_status, start_job
+from armemu.resources.backup_jobs import finish_job, job_status, snapshot_taken, start_job
 from armemu.resources.backup_operations import item_accepted, start_backup_operation
 from armemu.resources.backup_protected_items import record_backup, record_failed_backup
 from armemu.resources.backup_recovery_points import add_recovery_point
@@ -80,5 +80,5 @@ def trigger_backup(req):
     job = start_job(store, vault, "Backup", properties["friendlyName"], properties["containerName"])
     finish = _job_finisher(store, job, item["id"], properties["sourceResourceId"], expiry)
     req.emu.ops.start(job, on_complete=finish, kind="backup_job")
-    operation = start_backup_operation(req, None, job, kind="backup_trigger")
+    operation = start_backup_operation(req, lambda: snapshot_taken(store, job), job, kind="backup_trigger")
     return item_accepted(req, operation, item["id"])
