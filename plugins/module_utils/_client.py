@@ -8,17 +8,31 @@ Private to the collection (underscore name): not an API for other collections.
 * ``AzureSession`` resolves credentials and the cloud once per task and builds SDK
   clients on first use.  Nothing here imports an Azure SDK at import time: every
   task is a fresh Python process, so each module pays only for the SDKs it uses.
-* ``AzureSession.call`` runs one SDK call and turns every Azure failure into
-  ``AzureOperationError`` that names the operation, HTTP status, ARM code and message.
+* Every client gets the collection's pipeline policies: patient retries within ``retry_timeout``
+  (``_retry``), a new token when ARM says the token expired (``_retry``) and pacing by ARM's
+  rate-limit headers (``_pacing``).  LROs without ``Retry-After`` poll adaptively (``_polling``).
+* ``AzureSession.call`` runs one SDK call and turns every Azure failure (``azure.core.exceptions``)
+  into ``AzureOperationError`` that names the operation, HTTP status, ARM code and message.
+  Anything else is a bug and propagates as one.
 * ``AzureSession.wait_for_operation`` awaits Azure's "202 + Azure-AsyncOperation /
-  Location" pattern for the backup calls the SDK does not model as pollers,
-  sleeping what each poll's ``Retry-After`` says.
+  Location" pattern for the backup calls the SDK does not model as pollers; ``finish`` awaits an
+  SDK poller within one deadline.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
+from urllib.parse import parse_qs, urlparse
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cache import (
+    TOKEN_CACHE_CHOICES,
+    read_cached_metadata,
+    token_cache_options,
+    write_cached_metadata,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._polling import poll_delays, retry_after_seconds
 
 # Clouds Azure publishes.  A custom cloud is given as its ARM endpoint URL and
 # resolved from that endpoint's /metadata/endpoints document.
@@ -51,9 +65,17 @@ SDK_CLIENTS = {
     "monitor": ("azure.mgmt.monitor", "MonitorManagementClient"),
 }
 
-# Fallback pause between LRO polls when Azure gives no Retry-After.  azure-core's
-# own default is 30 s, which makes every wait in a playbook needlessly slow.
+# The SDK clients' polling_interval, for a poller built without our adaptive polling method
+# (azure-core's own default is 30 s).  AzureSession.call gives begin_* calls adaptive polling.
 DEFAULT_POLL_SECONDS = 5
+
+# Seconds one request may spend retrying throttling, server errors and dropped connections.
+DEFAULT_RETRY_TIMEOUT = 300
+RETRY_TIMEOUT_VARIABLE = "AZURE_BACKUP_RETRY_TIMEOUT"
+TOKEN_CACHE_VARIABLE = "AZURE_BACKUP_TOKEN_CACHE"
+METADATA_API_VERSION = "2022-09-01"
+# Statuses (and connection failures) PatientRetryPolicy retries: a failure with one of them has used the budget.
+RETRIED_STATUSES = (408, 429, 500, 502, 503, 504)
 
 TERMINAL_STATUSES = ("succeeded", "failed", "canceled", "cancelled")
 
@@ -66,6 +88,8 @@ AUTH_ARGUMENT_SPEC = dict(
     cloud_environment=dict(type="str"),
     authority=dict(type="str"),
     ca_bundle=dict(type="path"),
+    retry_timeout=dict(type="int"),
+    token_cache=dict(type="str", choices=list(TOKEN_CACHE_CHOICES)),
 )
 
 
@@ -79,6 +103,14 @@ class AzureOperationError(Exception):
         self.azure_message = message
         where = " ".join(str(part) for part in (f"HTTP {status}" if status else None, code) if part)
         super().__init__(f"{operation} failed" + (f" ({where})" if where else "") + f": {message}")
+
+
+class OperationOutcomeUnknown(AzureOperationError):
+    """Polling an operation failed or timed out: Azure may still finish it (or have finished it).
+
+    Raised by ``wait_for_operation`` after its ``confirm`` callable (if any) could not show the
+    result either; callers that can re-read the resource should do so before reporting a failure.
+    """
 
 
 class AzureConfigurationError(Exception):
@@ -112,7 +144,23 @@ def resolve_settings(params, environ=None):
         "cloud_environment": _first_set(params.get("cloud_environment"), env.get("AZURE_CLOUD_ENVIRONMENT"), "AzureCloud"),
         "authority": _first_set(params.get("authority"), env.get("AZURE_AUTHORITY_HOST")),
         "ca_bundle": params.get("ca_bundle"),
+        "retry_timeout": _retry_timeout(params.get("retry_timeout"), env.get(RETRY_TIMEOUT_VARIABLE)),
+        "token_cache": _first_set(params.get("token_cache"), env.get(TOKEN_CACHE_VARIABLE), "none"),
     }
+
+
+def _retry_timeout(option, variable):
+    """The retry budget in seconds: the option, else the environment variable, else the default."""
+    value = option if option is not None else variable
+    if value in (None, ""):
+        return DEFAULT_RETRY_TIMEOUT
+    try:
+        seconds = int(value)
+    except ValueError as error:
+        raise AzureConfigurationError(f"{RETRY_TIMEOUT_VARIABLE} must be a whole number of seconds, not {value!r}") from error
+    if seconds < 0:
+        raise AzureConfigurationError(f"retry_timeout must be 0 (no retries) or more seconds, not {seconds}")
+    return seconds
 
 
 def is_custom_cloud(cloud_environment):
@@ -154,17 +202,42 @@ def cloud_from_metadata(resource_manager_url, metadata_document):
     }
 
 
-def fetch_cloud_metadata(resource_manager_url, ca_bundle):
-    """Read a custom cloud's endpoints the way azure-cli does (`az cloud register --cloud-config`)."""
-    import requests  # pylint: disable=import-outside-toplevel
+def fetch_cloud_metadata(resource_manager_url, ca_bundle, retry_timeout=DEFAULT_RETRY_TIMEOUT):
+    """Read a custom cloud's endpoints the way azure-cli does (`az cloud register --cloud-config`).
 
-    url = resource_manager_url.rstrip("/") + "/metadata/endpoints?api-version=2022-09-01"
+    The document is public and rarely changes, so it is cached across tasks (``_cache``).  The fetch
+    runs through azure-core with the same patient retries as every ARM request.
+    """
+    url = resource_manager_url.rstrip("/") + f"/metadata/endpoints?api-version={METADATA_API_VERSION}"
+    cached = read_cached_metadata(url)
+    if cached is not None:
+        return cached
+    from azure.core import PipelineClient  # pylint: disable=import-outside-toplevel
+    from azure.core.exceptions import AzureError  # pylint: disable=import-outside-toplevel
+    from azure.core.rest import HttpRequest  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.azure_backup.recovery_services.plugins.module_utils._retry import (  # pylint: disable=import-outside-toplevel
+        PatientRetryPolicy,
+    )
+
+    client = PipelineClient(url, policies=[PatientRetryPolicy(retry_timeout)], connection_verify=ca_bundle or True)
     try:
-        response = requests.get(url, verify=ca_bundle or True, timeout=30)
+        response = client.send_request(HttpRequest("GET", url, headers={"Accept": "application/json"}))
         response.raise_for_status()
-        return response.json()
-    except (requests.RequestException, ValueError) as error:
-        raise AzureConfigurationError(f"could not read the cloud metadata at {url}: {error}") from error
+        document = response.json()
+    except (AzureError, ValueError) as error:
+        reason = connection_failure_message(error, ca_bundle, url) or translate_error("read", error).azure_message
+        raise AzureConfigurationError(f"could not read the cloud metadata at {url} (cloud_environment): {reason}") from error
+    write_cached_metadata(url, document)
+    return document
+
+
+def check_ca_bundle(ca_bundle, environ=None):
+    """Refuse a CA bundle path that names no file (requests would fail later with a bare OSError)."""
+    env = os.environ if environ is None else environ
+    for name, path in (("ca_bundle", ca_bundle), ("REQUESTS_CA_BUNDLE", None if ca_bundle else env.get("REQUESTS_CA_BUNDLE"))):
+        if path and not os.path.exists(path):
+            raise AzureConfigurationError(f"{name} {path} does not exist: it must name a PEM file (or directory) of certificate authorities")
 
 
 def camel_to_snake(name):
@@ -223,16 +296,19 @@ class AzureSession:
         self.settings = settings
         self.subscription_id = settings["subscription_id"]
         self.ca_bundle = settings.get("ca_bundle")
+        self.retry_timeout = settings.get("retry_timeout", DEFAULT_RETRY_TIMEOUT)
         self._cloud = None
         self._credential = None
         self._clients = {}
+        self._pacer = None
 
     @property
     def cloud(self):
         if self._cloud is None:
+            check_ca_bundle(self.ca_bundle)
             cloud_environment = self.settings["cloud_environment"]
             if is_custom_cloud(cloud_environment):
-                document = fetch_cloud_metadata(cloud_environment, self.ca_bundle)
+                document = fetch_cloud_metadata(cloud_environment, self.ca_bundle, self.retry_timeout)
                 self._cloud = cloud_from_metadata(cloud_environment, document)
                 self._cloud["custom"] = True
             else:
@@ -258,7 +334,10 @@ class AzureSession:
     @property
     def credential(self):
         if self._credential is None:
-            self._credential = self._build_credential()
+            try:
+                self._credential = self._build_credential()
+            except ValueError as error:  # azure-identity refuses a malformed tenant or authority this way
+                raise AzureConfigurationError(f"the sign-in options cannot work (tenant, client_id, authority): {error}") from error
         return self._credential
 
     def _build_credential(self):
@@ -268,6 +347,10 @@ class AzureSession:
         settings = self.settings
         source = settings["auth_source"]
         kwargs = self._identity_kwargs()
+        if settings["token_cache"] not in TOKEN_CACHE_CHOICES:
+            raise AzureConfigurationError(f"token_cache (or {TOKEN_CACHE_VARIABLE}) must be one of {', '.join(TOKEN_CACHE_CHOICES)}, "
+                                          f"not {settings['token_cache']!r}")
+        cache = token_cache_options(settings["token_cache"])
         if source == "cli":
             return identity.AzureCliCredential(tenant_id=settings["tenant"])
         if source == "msi":
@@ -277,16 +360,35 @@ class AzureSession:
         if settings["client_id"] and settings["secret"]:
             if not settings["tenant"]:
                 raise AzureConfigurationError("a service principal needs tenant (or AZURE_TENANT) with client_id and secret")
-            return identity.ClientSecretCredential(settings["tenant"], settings["client_id"], settings["secret"], **kwargs)
+            return identity.ClientSecretCredential(settings["tenant"], settings["client_id"], settings["secret"], **kwargs, **cache)
         if settings["ad_user"] and settings["ad_password"]:
             return identity.UsernamePasswordCredential(
                 settings["client_id"] or "04b07795-8ddb-461a-bbee-02f9e1bf7b46", settings["ad_user"], settings["ad_password"],
-                tenant_id=settings["tenant"], **kwargs)
+                tenant_id=settings["tenant"], **kwargs, **cache)
         if source == "env":
             raise AzureConfigurationError("auth_source=env needs AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT (or AZURE_AD_USER and AZURE_PASSWORD)")
         # Certificate (AZURE_CLIENT_CERTIFICATE_PATH), workload identity, managed identity, Azure CLI ...
         return identity.DefaultAzureCredential(
             authority=self.cloud["authority"], disable_instance_discovery=self.cloud["custom"], **self._transport_kwargs())
+
+    def pipeline_options(self):
+        """The policies every client of this task shares: patient retries, token refresh, pacing."""
+        from ansible_collections.azure_backup.recovery_services.plugins.module_utils._pacing import (  # pylint: disable=import-outside-toplevel
+            RateLimitPacer,
+            RateLimitPacingPolicy,
+        )
+        from ansible_collections.azure_backup.recovery_services.plugins.module_utils._retry import (  # pylint: disable=import-outside-toplevel
+            PatientRetryPolicy,
+            TokenRefreshPolicy,
+        )
+
+        if self._pacer is None:
+            self._pacer = RateLimitPacer()
+        return {
+            "retry_policy": PatientRetryPolicy(self.retry_timeout),
+            "authentication_policy": TokenRefreshPolicy(self.credential, self.scope),
+            "per_retry_policies": [RateLimitPacingPolicy(self._pacer)],
+        }
 
     def client(self, name):
         """Return the SDK client ``name`` (see SDK_CLIENTS), importing it on first use."""
@@ -303,18 +405,38 @@ class AzureSession:
                 base_url=self.cloud["resource_manager"],
                 credential_scopes=[self.scope],
                 polling_interval=DEFAULT_POLL_SECONDS,
+                **self.pipeline_options(),
                 **self._transport_kwargs()
             )
         return self._clients[name]
 
     def call(self, operation, function, *args, **kwargs):
-        """Run one SDK call; raise AzureOperationError that names ``operation`` on failure."""
+        """Run one SDK call; raise AzureOperationError that names ``operation`` on an Azure failure.
+
+        An SDK ``begin_*`` call polls adaptively (``_polling``) unless the caller passes ``polling``.
+        Only Azure's failures (``azure.core.exceptions.AzureError``, which azure-identity's errors
+        extend) are translated: any other exception is a bug and propagates unchanged.
+        """
+        from azure.core.exceptions import AzureError  # pylint: disable=import-outside-toplevel
+
+        if getattr(function, "__name__", "").startswith("begin_") and "polling" not in kwargs:
+            from ansible_collections.azure_backup.recovery_services.plugins.module_utils._polling import (  # pylint: disable=import-outside-toplevel
+                adaptive_polling,
+            )
+
+            kwargs["polling"] = adaptive_polling()
         try:
             return function(*args, **kwargs)
-        except AzureConfigurationError:
-            raise
-        except Exception as error:  # pylint: disable=broad-exception-caught
-            raise translate_error(operation, error) from error
+        except AzureError as error:
+            raise translate_error(operation, error, self.ca_bundle, self.retry_timeout, self._endpoint_of(error)) from error
+
+    def _endpoint_of(self, error):
+        """The URL a failed request most likely went to: the sign-in authority for a credential error, else ARM."""
+        if self._cloud is None:
+            return None
+        from azure.core.exceptions import ClientAuthenticationError  # pylint: disable=import-outside-toplevel
+
+        return self._cloud["authority"] if isinstance(error, ClientAuthenticationError) else self._cloud["resource_manager"]
 
     def call_with_headers(self, operation, function, *args, **kwargs):
         """Run an SDK call that answers 202 without a poller; return the raw HTTP response."""
@@ -330,7 +452,10 @@ class AzureSession:
             raise
 
     def send(self, operation, method, path, api_version, body=None, client="recoveryservices"):
-        """Send one raw ARM request through an SDK client's pipeline (auth, retries, TLS)."""
+        """Send one raw ARM request through an SDK client's pipeline (auth, retries, pacing, TLS).
+
+        ``api_version`` is added only when ``path`` carries none (Azure's status URLs carry theirs).
+        """
         from azure.core.rest import HttpRequest  # pylint: disable=import-outside-toplevel
 
         url = path if path.startswith("https://") else self.cloud["resource_manager"] + path
@@ -343,56 +468,72 @@ class AzureSession:
             raise error_from_response(operation, response)
         return response
 
-    def wait_for_operation(self, operation, response, timeout, client="backup"):
-        """Await a 202 answered with Azure-AsyncOperation and/or Location headers.
+    def finish(self, operation, poller, timeout):
+        """Await an SDK poller within ``timeout`` seconds; return its result.
+
+        ``LROPoller.result(timeout)`` returns silently when the time is up; this raises
+        OperationOutcomeUnknown instead, so a caller never mistakes a running operation for a done one.
+        """
+        result = self.call(f"{operation} (waiting)", poller.result, timeout=timeout)
+        if not poller.done():
+            raise OperationOutcomeUnknown(operation, f"still running after {timeout} s; raise wait_timeout or set wait=false")
+        return result
+
+    def wait_for_operation(self, operation, response, timeout, client="backup", confirm=None):
+        """Await a 202 answered with Azure-AsyncOperation and/or Location headers, within one deadline.
 
         Polls the status URL until Succeeded / Failed / Canceled (or the Location URL until it
-        stops answering 202).  Sleeps each poll's Retry-After.  Returns the final status body
-        (dict) or the final Location response's JSON (or None for 204).
+        stops answering 202), sleeping each poll's Retry-After or, when Azure sends none (its Backup
+        operations never do), the adaptive ``poll_delays``.  Returns the final status body (dict) or
+        the final Location response's JSON (or None for 204).
+
+        A status URL without an api-version gets the one of the request that started the operation.
+        Each poll is a GET, retried within ``retry_timeout`` like any other.  When polling still
+        fails, or the deadline passes, ``confirm()`` (if given) is asked whether the resource shows
+        the operation's effect: true means done ({"status": "Succeeded", "confirmed_by_read": True}),
+        otherwise OperationOutcomeUnknown is raised.  Failed/Canceled from Azure always raise.
         """
         headers = response.headers
         status_url = headers.get("Azure-AsyncOperation")
-        location_url = headers.get("Location")
-        deadline = time.monotonic() + timeout
-        if status_url:
-            while True:
-                poll = self.send(operation, "GET", status_url, api_version="2026-10-01", client=client)
-                body = poll.json() if poll.content else {}
+        poll_url = status_url or headers.get("Location")
+        if not poll_url:
+            return None
+        api_version = api_version_of(poll_url) or api_version_of(getattr(getattr(response, "request", None), "url", "") or "")
+        try:
+            return self._poll_until_done(operation, poll_url, bool(status_url), api_version, time.monotonic() + timeout, client)
+        except OperationOutcomeUnknown:
+            if confirm is not None and confirm():
+                return {"status": "Succeeded", "confirmed_by_read": True}
+            raise
+
+    def _poll_until_done(self, operation, poll_url, is_status_url, api_version, deadline, client):
+        delays = poll_delays()
+        while True:
+            try:
+                poll = self.send(operation, "GET", poll_url, api_version=api_version, client=client)
+            except AzureOperationError as error:
+                raise OperationOutcomeUnknown(operation, f"reading the operation's status failed: {error.azure_message}",
+                                              status=error.status, code=error.code) from error
+            body = poll.json() if poll.content else {}
+            if is_status_url:
                 status = str(body.get("status", "")).lower()
                 if status in TERMINAL_STATUSES:
                     if status != "succeeded":
                         error = body.get("error") or {}
                         raise AzureOperationError(operation, error.get("message") or f"operation ended {body.get('status')}", code=error.get("code"))
                     return body
-                self._sleep_before_next_poll(operation, poll.headers, deadline)
-        elif location_url:
-            while True:
-                poll = self.send(operation, "GET", location_url, api_version="2026-10-01", client=client)
-                if poll.status_code != 202:
-                    return poll.json() if poll.content else None
-                self._sleep_before_next_poll(operation, poll.headers, deadline)
-        return None
-
-    @staticmethod
-    def _sleep_before_next_poll(operation, headers, deadline):
-        delay = retry_after_seconds(headers)
-        if time.monotonic() + delay > deadline:
-            raise AzureOperationError(operation, "timed out waiting for the long-running operation; raise wait_timeout or set wait=false")
-        time.sleep(delay)
+            elif poll.status_code != 202:
+                return body or None
+            delay = retry_after_seconds(poll.headers, default=None) or next(delays)
+            if time.monotonic() + delay > deadline:
+                raise OperationOutcomeUnknown(operation, "timed out waiting for the long-running operation; raise wait_timeout or set wait=false")
+            time.sleep(delay)
 
 
-def retry_after_seconds(headers, default=DEFAULT_POLL_SECONDS):
-    """Read Retry-After (seconds) or retry-after-ms; fall back to ``default``."""
-    for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001), ("Retry-After", 1.0)):
-        value = headers.get(name)
-        if value:
-            try:
-                seconds = float(value) * scale
-            except ValueError:
-                continue
-            if seconds > 0:
-                return seconds
-    return default
+def api_version_of(url):
+    """The api-version query parameter of ``url`` (None when absent)."""
+    values = parse_qs(urlparse(url).query).get("api-version")
+    return values[0] if values else None
 
 
 def error_from_response(operation, response):
@@ -406,15 +547,72 @@ def error_from_response(operation, response):
     return AzureOperationError(operation, message or response.reason, status=response.status_code, code=code)
 
 
-def translate_error(operation, error):
-    """Map any exception raised by azure-core / azure-identity to AzureOperationError."""
+def _exception_chain(error):
+    """``error`` and every exception it wraps (azure-core's ``inner_exception``, ``__cause__``, ``__context__``)."""
+    seen = []
+    pending = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        pending.extend([getattr(current, "inner_exception", None), current.__cause__, current.__context__])
+        pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return seen
+
+
+def connection_failure_message(error, ca_bundle=None, url=None):
+    """A sentence saying what failed, where and which option fixes it, for a TLS or connection failure.
+
+    None when ``error`` is not one (then Azure's own message is the clearest).  ``url`` names the
+    place when the error text does not.
+    """
+    text = " ".join(str(part) for part in _exception_chain(error))
+    host_match = re.search(r"host='([^']+)', port=(\d+)", text)
+    if host_match:
+        where = f"{host_match.group(1)}:{host_match.group(2)}"
+    else:
+        where = urlparse(url).netloc if url else "the Azure endpoint"
+    bundle = ca_bundle or os.environ.get("REQUESTS_CA_BUNDLE")
+    fix_trust = "give the PEM bundle of the CA that signs it with ca_bundle (or REQUESTS_CA_BUNDLE)"
+    if "Could not find a suitable TLS CA certificate bundle" in text or "NO_CERTIFICATE_OR_CRL_FOUND" in text or "PEM lib" in text:
+        named = f"the CA bundle {bundle}" if bundle else "the CA bundle"
+        return f"{named} cannot be read as PEM certificates; ca_bundle (or REQUESTS_CA_BUNDLE) must name an existing PEM file of certificate authorities"
+    if "certificate has expired" in text:
+        return (f"the TLS certificate of {where} has expired; the server must renew it "
+                "(or cloud_environment / AZURE_CLOUD_ENVIRONMENT points at the wrong endpoint)")
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSLCertVerificationError" in text or "certificate verify failed" in text:
+        reason = re.search(r"certificate verify failed: ([^(')\]]+)", text)
+        detail = f" ({reason.group(1).strip()})" if reason else ""
+        trusted = f"the CA bundle {bundle}" if bundle else "the system's certificate authorities"
+        return f"the TLS certificate of {where} is not signed by a CA this task trusts{detail}: it trusts {trusted}; {fix_trust}"
+    if "Connection refused" in text or "ConnectionRefusedError" in text:
+        return (f"the connection to {where} was refused: nothing answers there; check cloud_environment "
+                "(or AZURE_CLOUD_ENVIRONMENT) and that this host can reach the endpoint")
+    if "Name or service not known" in text or "nodename nor servname" in text or "NameResolutionError" in text or "getaddrinfo failed" in text:
+        return f"the host name of {where} does not resolve; check cloud_environment (or AZURE_CLOUD_ENVIRONMENT) and DNS"
+    return None
+
+
+def translate_error(operation, error, ca_bundle=None, retry_timeout=None, url=None):
+    """Map an exception raised by azure-core / azure-identity to AzureOperationError.
+
+    ``ca_bundle`` and ``url`` (where the request went) make TLS and connection failures name the
+    place and the option that fixes them; ``retry_timeout`` says how long retries were allowed.
+    """
     status = getattr(error, "status_code", None)
     code = None
     azure_error = getattr(error, "error", None)
     if azure_error is not None:
         code = getattr(azure_error, "code", None)
-    message = getattr(error, "message", None) or str(error)
-    if code and message.startswith(f"({code})"):
-        message = message[len(code) + 2:].strip()
-    message = message.split("\nCode:")[0].strip()
+    message = connection_failure_message(error, ca_bundle, url)
+    if message is None:
+        message = getattr(error, "message", None) or str(error)
+        if code and message.startswith(f"({code})"):
+            message = message[len(code) + 2:].strip()
+        message = message.split("\nCode:")[0].strip()
+        if "Cache encryption is impossible" in message:
+            message += f" (token_cache=unencrypted, or {TOKEN_CACHE_VARIABLE}=unencrypted, keeps tokens in a file only you can read)"
+    if retry_timeout and (status in RETRIED_STATUSES or type(error).__name__ in ("ServiceRequestError", "ServiceResponseError")):
+        message += f" (retried for up to retry_timeout={retry_timeout} s; raise it, or {RETRY_TIMEOUT_VARIABLE}, to wait longer)"
     return AzureOperationError(operation, message, status=status, code=code)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib.util
+import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -16,6 +17,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cl
     AzureOperationError,
     AzureSession,
     resolve_settings,
+    translate_error,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
@@ -57,20 +59,50 @@ class AzureBackupModule(AnsibleModule):
                 (SDK_DISTRIBUTIONS[name], SDK_CLIENTS[name][0]) for name in clients):
             if not _installed(import_path):
                 self.fail_json(msg=missing_required_lib(library))
-        self.session = AzureSession(resolve_settings(self.params))
+        try:
+            self.session = AzureSession(resolve_settings(self.params))
+        except AzureConfigurationError as error:
+            self.fail_json(msg=str(error))
 
     def fail_azure(self, error, **result):
-        """Fail the task with an Azure error's operation, status and ARM code."""
+        """Fail the task with an Azure error's operation, status and ARM code (and the traceback, for -vvv)."""
+        traceback_text = _current_traceback(error)
+        if traceback_text:
+            result.setdefault("exception", traceback_text)
         if isinstance(error, AzureOperationError):
             self.fail_json(msg=str(error), operation=error.operation, http_status=error.status, azure_error_code=error.code, **result)
         self.fail_json(msg=str(error), **result)
 
     def run(self, main):
-        """Call ``main()`` and exit with its result; Azure errors become a clear fail_json."""
+        """Call ``main()`` and exit with its result.
+
+        Azure's failures become a clear failed task (operation, HTTP status, ARM code); so does an
+        Azure SDK exception a module let through without ``session.call``.  Anything else is a bug
+        in the collection: the task fails saying so, with the traceback in ``exception``.
+        """
         try:
             result = main()
         except (AzureOperationError, AzureConfigurationError) as error:
             self.fail_azure(error)
         except Refusal as refusal:  # bad input or a write Azure would refuse, found before any write
             self.fail_json(msg=refusal.message, **refusal.details)
+        except Exception as error:  # pylint: disable=broad-exception-caught  # reported as a bug, with its traceback
+            if _is_azure_error(error):
+                self.fail_azure(translate_error("Azure request", error, self.session.ca_bundle, self.session.retry_timeout))
+            self.fail_json(msg=f"unexpected {type(error).__name__} in azure_backup.recovery_services (a bug; please report it with the "
+                               f"task's output at -vvv): {error}", exception=traceback.format_exc())
         self.exit_json(**result)
+
+
+def _is_azure_error(error):
+    """True for azure-core's and azure-identity's exceptions (imported only when a task fails)."""
+    from azure.core.exceptions import AzureError  # pylint: disable=import-outside-toplevel
+
+    return isinstance(error, AzureError)
+
+
+def _current_traceback(error):
+    """The formatted traceback of ``error`` if it was raised (None for one built but never raised)."""
+    if error.__traceback__ is None:
+        return None
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

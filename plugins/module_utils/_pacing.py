@@ -1,0 +1,157 @@
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pace requests by ARM's own rate-limit headers, so a large run slows down before Azure throttles it.
+
+ARM throttles with token buckets per subscription, principal and kind of request (reads 250
+refilling 25/s, writes 200 refilling 10/s, deletes 200 refilling 10/s; POST actions count as
+writes) and reports what is left in ``x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}``
+(and ``-global-...`` on newer ARM instances) on every answer. ``RateLimitPacer`` keeps an estimate
+of each bucket from those headers; while a bucket is above its reserve requests go at once, below
+it they are spaced at the refill rate. A run therefore goes near the refill rate instead of
+emptying the bucket and collecting a storm of 429s. Threads share one pacer (one per task).
+
+Where the headers show a larger bucket (the older hourly model: 12,000 reads), nothing is paced.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from azure.core.pipeline.policies import HTTPPolicy
+
+# Bucket -> (size, refill per second), from Azure's "Request limits and throttling" (token bucket model).
+ARM_BUCKETS = {"reads": (250, 25.0), "writes": (200, 10.0), "deletes": (200, 10.0)}
+# Keep this share of a bucket for other clients of the same principal (another task, a person in the portal).
+RESERVE_SHARE = 0.1
+REMAINING_HEADER = "x-ms-ratelimit-remaining-subscription-{}"
+GLOBAL_REMAINING_HEADER = "x-ms-ratelimit-remaining-subscription-global-{}"
+
+
+def bucket_of(method):
+    """The ARM bucket a request of ``method`` draws from."""
+    method = method.upper()
+    if method in ("GET", "HEAD"):
+        return "reads"
+    if method == "DELETE":
+        return "deletes"
+    return "writes"
+
+
+def subscription_of(url):
+    """The lower-cased subscription id in an ARM URL ('' when there is none)."""
+    parts = url.split("?", 1)[0].split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part.lower() == "subscriptions":
+            return parts[index + 1].lower()
+    return ""
+
+
+def remaining_from_headers(headers, bucket):
+    """The smallest remaining count the answer reports for ``bucket`` (None when it reports none)."""
+    values = []
+    for template in (REMAINING_HEADER, GLOBAL_REMAINING_HEADER):
+        value = headers.get(template.format(bucket))
+        try:
+            values.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return min(values) if values else None
+
+
+class BucketEstimate:
+    """What we believe one ARM token bucket holds, from its last reported count and our own requests.
+
+    ``tokens`` can go below zero: that is requests already promised a slot in the future.
+    """
+
+    def __init__(self, size, refill_per_second, clock=time.monotonic):
+        self.size = size
+        self.refill_per_second = refill_per_second
+        self.reserve = size * RESERVE_SHARE
+        self.clock = clock
+        self.tokens = None  # unknown until the first answer reports it
+        self.stamp = clock()
+        self.issued = 0  # tickets handed out so far
+        self.observed_ticket = -1
+
+    def _refill(self, now):
+        ceiling = max(self.size, self.tokens)
+        self.tokens = min(ceiling, self.tokens + (now - self.stamp) * self.refill_per_second)
+        self.stamp = now
+
+    def take(self):
+        """Reserve a token for one request: returns (ticket, seconds to wait before sending)."""
+        ticket = self.issued
+        self.issued += 1
+        if self.tokens is None:
+            return ticket, 0.0
+        now = self.clock()
+        self._refill(now)
+        self.tokens -= 1
+        if self.tokens >= self.reserve:
+            return ticket, 0.0
+        return ticket, (self.reserve - self.tokens) / self.refill_per_second
+
+    def observe(self, ticket, remaining):
+        """Azure reported ``remaining`` after serving request ``ticket``.
+
+        Requests reserved after it may or may not be in that count yet; counting them as not yet
+        served keeps the estimate on the safe side. Older answers arriving late are ignored.
+        """
+        if ticket <= self.observed_ticket:
+            return
+        self.observed_ticket = ticket
+        self.stamp = self.clock()
+        self.tokens = remaining - (self.issued - ticket - 1)
+
+
+class RateLimitPacer:
+    """The bucket estimates of one task, per (subscription, bucket); safe to share between threads."""
+
+    def __init__(self, clock=time.monotonic, sleep=time.sleep):
+        self._buckets = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+        self.waited_seconds = 0.0
+
+    def _bucket(self, key):
+        if key not in self._buckets:
+            size, refill = ARM_BUCKETS[key[1]]
+            self._buckets[key] = BucketEstimate(size, refill, self._clock)
+        return self._buckets[key]
+
+    def before_request(self, method, url):
+        """Wait until the request may go; returns the ticket to hand to ``after_response``."""
+        key = (subscription_of(url), bucket_of(method))
+        with self._lock:
+            ticket, delay = self._bucket(key).take()
+            self.waited_seconds += delay
+        if delay > 0:
+            self._sleep(delay)
+        return key, ticket
+
+    def after_response(self, ticket, headers):
+        key, number = ticket
+        remaining = remaining_from_headers(headers, key[1])
+        if remaining is None:
+            return
+        with self._lock:
+            self._bucket(key).observe(number, remaining)
+
+
+class RateLimitPacingPolicy(HTTPPolicy):
+    """An azure-core per-retry policy: every attempt waits for its turn at ``pacer``, then reports the headers."""
+
+    def __init__(self, pacer):
+        super().__init__()
+        self.pacer = pacer
+
+    def send(self, request):
+        http_request = request.http_request
+        ticket = self.pacer.before_request(http_request.method, http_request.url)
+        response = self.next.send(request)
+        self.pacer.after_response(ticket, response.http_response.headers)
+        return response

@@ -1,0 +1,131 @@
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Retries with patience, and a second chance for an expired token: azure-core pipeline policies.
+
+``AzureSession`` gives every SDK client (and the cloud-metadata fetch) these policies instead of
+azure-core's defaults, which give up after 3 consecutive 429/5xx answers whatever ``Retry-After`` said.
+
+* ``PatientRetryPolicy`` retries throttling (408/429), server errors (5xx) and dropped connections
+  of requests that are safe to repeat, for as long as one time budget per request allows
+  (``retry_timeout``), sleeping what ``Retry-After`` / ``retry-after-ms`` asks.
+* ``TokenRefreshPolicy`` answers ARM's ``401 ExpiredAuthenticationToken`` by acquiring a new token
+  once and repeating the request (azure-core only does that for claims challenges).
+
+Imported by ``_client`` when it builds a client, so importing ``_client`` alone stays cheap.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from urllib.parse import urlparse
+
+from azure.core.pipeline import PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy
+from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+
+DEFAULT_RETRY_TIMEOUT = 300
+
+# POST actions that change nothing when sent twice: reads Azure models as POST, discovery, and the
+# on-demand backup trigger (a second trigger while one runs is refused, not run twice).
+# Matched against the last path segment, case-insensitively.
+SAFE_POST_ACTIONS = frozenset(action.lower() for action in (
+    "backupStatus",
+    "backupPreValidateProtection",
+    "backupValidateFeatures",
+    "refreshContainers",
+    "backup",
+    "checkNameAvailability",
+))
+
+# More retries than any budget allows: the time budget, not a count, ends the retries.
+UNLIMITED_ATTEMPTS = 10_000
+
+# A claims request makes azure-identity and MSAL skip their token caches, which still hold the
+# token ARM has just rejected: the same mechanism azure-core uses for CAE claims challenges.
+FRESH_TOKEN_CLAIMS = '{"access_token":{"nbf":{"essential":true,"value":"%d"}}}'
+
+
+def is_safe_post(url):
+    """True when ``url`` names a POST action that is safe to repeat (see SAFE_POST_ACTIONS)."""
+    path = urlparse(url).path.rstrip("/")
+    return path.rsplit("/", 1)[-1].lower() in SAFE_POST_ACTIONS
+
+
+def jittered(seconds):
+    """``seconds`` spread by +-20%, so parallel threads that failed together do not retry together."""
+    return seconds * random.uniform(0.8, 1.2)
+
+
+class PatientRetryPolicy(RetryPolicy):
+    """azure-core's RetryPolicy with a time budget per request instead of a retry count.
+
+    What is retried: any answer carrying ``Retry-After`` (as azure-core does), 408/429/5xx and dropped
+    connections on GET/HEAD/PUT/DELETE/OPTIONS and on the POST actions in SAFE_POST_ACTIONS. Other
+    POSTs are retried only where azure-core would (5xx answers), never after a dropped connection,
+    since Azure may have applied them. A retry whose wait would end past the budget is not made: the
+    last answer (Azure's own 429/5xx error) or connection error is what the caller sees.
+    """
+
+    def __init__(self, budget_seconds=DEFAULT_RETRY_TIMEOUT, **kwargs):
+        kwargs.setdefault("retry_backoff_factor", 0.8)
+        kwargs.setdefault("retry_backoff_max", 30)
+        super().__init__(retry_total=UNLIMITED_ATTEMPTS, retry_connect=UNLIMITED_ATTEMPTS, retry_read=UNLIMITED_ATTEMPTS,
+                         retry_status=UNLIMITED_ATTEMPTS, **kwargs)
+        self.budget_seconds = budget_seconds
+
+    def configure_retries(self, options):
+        settings = super().configure_retries(options)
+        settings["deadline"] = time.monotonic() + self.budget_seconds
+        return settings
+
+    def _is_method_retryable(self, settings, request, response=None):
+        if request.method.upper() == "POST" and is_safe_post(request.url):
+            return True
+        return super()._is_method_retryable(settings, request, response=response)
+
+    def increment(self, settings, response=None, error=None):
+        if not super().increment(settings, response=response, error=error):
+            return False
+        answer = response if isinstance(response, PipelineResponse) else None
+        retry_after = self.get_retry_after(answer) if answer is not None else None
+        delay = retry_after if retry_after else jittered(self.get_backoff_time(settings))
+        if time.monotonic() + delay > settings["deadline"]:
+            return False
+        settings["next_delay"] = delay
+        return True
+
+    def sleep(self, settings, transport, response=None):
+        """Sleep the delay ``increment`` chose (Retry-After, else jittered exponential backoff)."""
+        delay = settings.pop("next_delay", 0)
+        if delay > 0:
+            transport.sleep(delay)
+
+
+def token_expired(http_response):
+    """True when a 401 says the token has expired (ARM's error code, or the challenge's description)."""
+    challenge = (http_response.headers.get("WWW-Authenticate") or "").lower()
+    if "expired" in challenge:
+        return True
+    try:
+        return "ExpiredAuthenticationToken" in (http_response.text() or "")
+    except Exception:  # pylint: disable=broad-exception-caught  # an unreadable body is simply not "expired"
+        return False
+
+
+class TokenRefreshPolicy(ARMChallengeAuthenticationPolicy):
+    """ARM's authentication policy, plus one new token when ARM says the token has expired.
+
+    A token can expire early for ARM (revocation, clock skew, a long task outliving it); azure-core
+    re-authorises only for CAE claims challenges, so without this the task fails with a 401.
+    The base class sends the request again once, and returns a second 401 as it is.
+    """
+
+    def on_challenge(self, request, response):
+        if super().on_challenge(request, response):
+            return True
+        if not token_expired(response.http_response):
+            return False
+        self.authorize_request(request, *self._scopes, claims=FRESH_TOKEN_CLAIMS % int(time.time()))
+        return True
