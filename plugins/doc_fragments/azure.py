@@ -58,6 +58,26 @@ options:
       - PEM file of certificate authorities to trust for Azure AD and Resource Manager, for a private cloud
         or TLS-inspecting proxy. Without it, C(REQUESTS_CA_BUNDLE) or the system trust store applies.
     type: path
+  retry_timeout:
+    description:
+      - Seconds one request to Azure may spend retrying throttling (429), server errors (5xx) and dropped
+        connections before the task fails. Waits follow Azure's C(Retry-After), however many retries that takes.
+      - Applies to reads, PUT and DELETE, the cloud metadata fetch, and the POST actions that are safe to repeat
+        (C(backupStatus), C(backupPreValidateProtection), C(backupValidateFeatures), C(refreshContainers), an on-demand backup).
+      - V(0) turns retries off. Falls back to C(AZURE_BACKUP_RETRY_TIMEOUT), then V(300).
+    type: int
+  token_cache:
+    description:
+      - Keep Azure AD tokens between tasks, so each task does not sign in again (service principal with a secret,
+        or user name and password). Uses azure-identity's persistent token cache, named C(azure_backup.recovery_services).
+      - V(none) keeps tokens only for the task that got them.
+      - V(encrypted) keeps them encrypted by the operating system (Keychain, DPAPI, or libsecret on Linux); the task
+        fails if no such store is available, as on most servers and execution environments.
+      - V(unencrypted) keeps them in a file readable only by the user running Ansible (C(~/.IdentityService/)).
+        Anyone who can read that file can act as the principal until the tokens expire (about an hour).
+      - Falls back to C(AZURE_BACKUP_TOKEN_CACHE), then V(none).
+    type: str
+    choices: [none, encrypted, unencrypted]
 requirements:
   - python >= 3.11
   - azure-identity >= 1.27.0
@@ -65,6 +85,10 @@ notes:
   - Set authentication once for every module with
     C(module_defaults) and the action group C(group/azure_backup.recovery_services.all).
   - See the collection's C(docs/authentication.md) for every way to sign in, including AWX.
+  - A custom cloud's C(/metadata/endpoints) document is public; it is cached for an hour in
+    C($XDG_CACHE_HOME/azure_backup.recovery_services/) (default C(~/.cache/...)), or C(AZURE_BACKUP_CACHE_DIR).
+  - Requests are paced by Azure's C(x-ms-ratelimit-remaining-subscription-*) headers, so a large run slows down
+    before Azure throttles it.
 """
 
     WAIT = r"""
@@ -76,7 +100,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - How many seconds to wait for a long-running operation. Polls follow Azure's C(Retry-After).
+      - How many seconds to wait for a long-running operation. Polls follow Azure's C(Retry-After); where
+        Azure sends none (its Backup operations), the first poll comes after 1 second and the interval grows to 15 seconds.
     type: int
     default: 1800
 """
