@@ -193,10 +193,13 @@ session_reused:
   returned: state=present
   type: bool
 recovery_point:
-  description: The recovery point used (state=present), with C(id), C(time), C(type) and C(tiers).
+  description:
+    - The recovery point used (state=present), with C(id), C(time), C(type), C(tiers) (Azure's tier names) and
+      C(usable_tier) (V(snapshot) or V(vault), the copy that is mounted).
   returned: state=present
   type: dict
-  sample: {id: "38823086363464", time: "2026-11-20T00:00:00.0000000Z", type: CrashConsistent, tiers: [InstantRP, HardenedRP]}
+  sample: {id: "38823086363464", time: "2026-11-20T00:00:00.0000000Z", type: CrashConsistent, tiers: [InstantRP, HardenedRP],
+           usable_tier: snapshot}
 revoked:
   description: The ids of the recovery points whose sessions were revoked (state=absent).
   returned: state=absent
@@ -223,13 +226,16 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, backup_client, container_name, item_name, list_all, newest_point, parse_time, read_vault, resolve_vm_ref,
+    FABRIC, backup_client, container_name, item_name, list_all, parse_time, read_vault, resolve_vm_ref,
     VM_REF_OPTIONS,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, NONE, UPDATE, Refusal, plan
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import (
+    check_point_options, choose_point, point_summary, require_usable,
+)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_output_directory, check_output_file, check_wait_timeout,
 )
@@ -242,8 +248,6 @@ PASSWORD_LENGTH = 15
 # The value Azure's own clients put in TargetPassword so the Linux script asks for the password.
 PROMPT_MARKER = "UserInput012345"
 TARGET_PASSWORD = re.compile(r'TargetPassword="[^"]*"')
-# Tiers Instant Item Recovery can mount; a point only in ArchivedRP must be rehydrated first.
-MOUNTABLE_TIERS = ("InstantRP", "HardenedRP")
 MARKER_SUFFIX = ".file_recovery.json"
 DOWNLOAD_TIMEOUT = 120
 
@@ -252,24 +256,6 @@ DOWNLOAD_TIMEOUT = 120
 
 def iso_utc(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def valid_tiers(point):
-    """The tiers in which the point is valid, e.g. ``["InstantRP", "HardenedRP"]``."""
-    details = point["properties"].get("recoveryPointTierDetails") or []
-    return [tier.get("type") for tier in details if str(tier.get("status", "")).lower() == "valid"]
-
-
-def mountable(point):
-    """ILR needs a snapshot (InstantRP) or vault-standard (HardenedRP) copy; old points carry no tier details."""
-    tiers = valid_tiers(point)
-    return not point["properties"].get("recoveryPointTierDetails") or any(tier in MOUNTABLE_TIERS for tier in tiers)
-
-
-def point_summary(point):
-    properties = point["properties"]
-    return {"id": point["name"], "time": properties.get("recoveryPointTime"), "type": properties.get("recoveryPointType"),
-            "tiers": valid_tiers(point)}
 
 
 def split_suffix(suffix):
@@ -454,24 +440,13 @@ class FileRecovery:
         container, item = self.names
         found = self.session.get_or_none(f"read recovery point {point_id} of VM {self.vm['label']}",
                                          backup_client(self.session).recovery_points.get, self.vault, self.group, FABRIC, container, item, point_id)
-        if found is None:
-            raise LookupError(f"VM {self.vm['label']} has no recovery point {point_id} in vault {self.vault}")
         return as_mapping(found)
 
     def chosen_point(self):
-        """The point the options name; refuses one that exists only in the archive tier."""
-        before = self.params["before"]
-        if self.params["recovery_point"] not in (None, "latest"):
-            point = self.get_point(self.params["recovery_point"])
-        else:
-            point = newest_point(self.list_points(), parse_time(before) if before else None)
-            if point is None:
-                when = f" taken at or before {iso_utc(parse_time(before))}" if before else ""
-                raise LookupError(f"VM {self.vm['label']} has no recovery point{when} in vault {self.vault}")
-        if not mountable(point):
-            raise LookupError(f"recovery point {point['name']} ({point['properties'].get('recoveryPointTime')}) of VM {self.vm['label']} is "
-                              f"only in the archive tier ({', '.join(valid_tiers(point)) or 'no valid tier'}); file recovery needs a snapshot "
-                              "or vault-standard point: rehydrate it or choose another point")
+        """The point the options name (the collection's one selection rule); refuses one that exists only in the archive tier."""
+        point = choose_point(self.params["recovery_point"], self.params["before"], self.list_points, self.get_point, self.vm["label"],
+                             f"vault {self.vault}")
+        require_usable(point, self.vm["label"], "file recovery", "rehydrate it or choose another point")
         return point
 
     # writes to Azure
@@ -636,16 +611,13 @@ def check_options(module):
     """Refuse bad input before any call to Azure."""
     params = module.params
     check_vault_options(params)
-    if params["recovery_point"] is not None and params["before"] is not None:
-        raise Refusal("recovery_point and before are mutually exclusive: name a point (an id or latest), or a time")
-    if params["recovery_point"] is not None and not re.fullmatch(r"latest|[0-9]+", params["recovery_point"]):
-        raise Refusal(f"recovery_point must be 'latest' or a recovery point id (digits), got {params['recovery_point']!r}")
+    point_problem = check_point_options(params["recovery_point"], params["before"])
+    if point_problem:
+        raise Refusal(point_problem)
     try:
-        if params["before"] is not None:
-            parse_time(params["before"])
         parse_mode(params["mode"])
     except ValueError as error:
-        raise Refusal(f"{'before' if 'date or time' in str(error) else 'mode'}: {error}") from error
+        raise Refusal(f"mode: {error}") from error
     check_wait_timeout(params)
     if params["state"] == "present" and not params["password_file"] and not module.no_log:
         raise Refusal("file_recovery_script returns the session password, a secret: run the task with no_log: true, "

@@ -73,13 +73,6 @@ def test_newest_point_and_newest_before_a_time():
     assert newest_point(points, parse_time("2026-11-01T00:00:00Z")) is None
 
 
-def test_archive_only_points_are_not_mountable():
-    assert ilr.mountable(point("1", "2026-11-18T00:00:00Z"))
-    assert ilr.mountable(point("1", "2026-11-18T00:00:00Z", tiers=(("HardenedRP", "Valid"), ("ArchivedRP", "Valid"))))
-    assert not ilr.mountable(point("1", "2026-11-18T00:00:00Z", tiers=(("ArchivedRP", "Valid"), ("HardenedRP", "Deleted"))))
-    assert ilr.mountable(point("1", "2026-11-18T00:00:00Z", tiers=()))
-
-
 @pytest.mark.parametrize("given, expected", [("0700", 0o700), ("700", 0o700), (0o640, 0o640), ("0o750", 0o750), ("0755", 0o755)])
 def test_modes(given, expected):
     assert ilr.parse_mode(given) == expected
