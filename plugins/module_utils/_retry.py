@@ -68,16 +68,17 @@ class PatientRetryPolicy(RetryPolicy):
     last answer (Azure's own 429/5xx error) or connection error is what the caller sees.
     """
 
-    def __init__(self, budget_seconds=DEFAULT_RETRY_TIMEOUT, **kwargs):
+    def __init__(self, budget_seconds=DEFAULT_RETRY_TIMEOUT, clock=time.monotonic, **kwargs):
         kwargs.setdefault("retry_backoff_factor", 0.8)
         kwargs.setdefault("retry_backoff_max", 30)
         super().__init__(retry_total=UNLIMITED_ATTEMPTS, retry_connect=UNLIMITED_ATTEMPTS, retry_read=UNLIMITED_ATTEMPTS,
                          retry_status=UNLIMITED_ATTEMPTS, **kwargs)
         self.budget_seconds = budget_seconds
+        self.clock = clock
 
     def configure_retries(self, options):
         settings = super().configure_retries(options)
-        settings["deadline"] = time.monotonic() + self.budget_seconds
+        settings["deadline"] = self.clock() + self.budget_seconds
         return settings
 
     def _is_method_retryable(self, settings, request, response=None):
@@ -91,16 +92,14 @@ class PatientRetryPolicy(RetryPolicy):
         answer = response if isinstance(response, PipelineResponse) else None
         retry_after = self.get_retry_after(answer) if answer is not None else None
         delay = retry_after if retry_after else jittered(self.get_backoff_time(settings))
-        if time.monotonic() + delay > settings["deadline"]:
+        if self.clock() + delay > settings["deadline"]:
             return False
         settings["next_delay"] = delay
         return True
 
     def sleep(self, settings, transport, response=None):
         """Sleep the delay ``increment`` chose (Retry-After, else jittered exponential backoff)."""
-        delay = settings.pop("next_delay", 0)
-        if delay > 0:
-            transport.sleep(delay)
+        transport.sleep(settings.pop("next_delay", 0))
 
 
 def token_expired(http_response):

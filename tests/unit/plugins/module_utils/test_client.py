@@ -80,17 +80,6 @@ def test_snake_keys_keeps_tag_names():
     assert converted == {"tags": {"costCenter": "1"}, "properties": {"public_network_access": "Enabled"}}
 
 
-@pytest.mark.parametrize("headers, seconds", [
-    ({"Retry-After": "7"}, 7.0),
-    ({"retry-after-ms": "250"}, 0.25),
-    ({"Retry-After": "0"}, client.DEFAULT_POLL_SECONDS),
-    ({}, client.DEFAULT_POLL_SECONDS),
-    ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, client.DEFAULT_POLL_SECONDS),
-])
-def test_retry_after_seconds(headers, seconds):
-    assert client.retry_after_seconds(headers) == seconds
-
-
 def test_parse_resource_id_is_case_insensitive_on_segment_names():
     parsed = client.parse_resource_id("/Subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm1")
     assert parsed["subscriptions"] == "S"
@@ -111,3 +100,118 @@ def test_translate_error_names_operation_status_and_code():
     assert error.status == 404
     assert error.code == "ResourceGroupNotFound"
     assert str(error) == "create vault v1 failed (HTTP 404 ResourceGroupNotFound): Resource group 'x' could not be found."
+
+
+def test_retry_timeout_and_token_cache_from_option_or_environment():
+    settings = client.resolve_settings({"retry_timeout": 30}, {"AZURE_BACKUP_RETRY_TIMEOUT": "900", "AZURE_BACKUP_TOKEN_CACHE": "unencrypted"})
+    assert (settings["retry_timeout"], settings["token_cache"]) == (30, "unencrypted")
+    settings = client.resolve_settings({}, {"AZURE_BACKUP_RETRY_TIMEOUT": "900"})
+    assert (settings["retry_timeout"], settings["token_cache"]) == (900, "none")
+    assert client.resolve_settings({}, {})["retry_timeout"] == client.DEFAULT_RETRY_TIMEOUT
+
+
+@pytest.mark.parametrize("value", ["soon", "-1"])
+def test_a_bad_retry_timeout_variable_names_itself(value):
+    with pytest.raises(client.AzureConfigurationError, match="AZURE_BACKUP_RETRY_TIMEOUT|retry_timeout"):
+        client.resolve_settings({}, {"AZURE_BACKUP_RETRY_TIMEOUT": value})
+
+
+def test_a_missing_ca_bundle_is_refused_by_name(tmp_path):
+    with pytest.raises(client.AzureConfigurationError, match="ca_bundle .*missing.pem does not exist"):
+        client.check_ca_bundle(str(tmp_path / "missing.pem"), {})
+    with pytest.raises(client.AzureConfigurationError, match="REQUESTS_CA_BUNDLE"):
+        client.check_ca_bundle(None, {"REQUESTS_CA_BUNDLE": str(tmp_path / "gone.pem")})
+
+
+def test_translate_error_says_how_long_retries_ran_for_throttling():
+    error = FakeAzureError()
+    error.status_code = 429
+    translated = client.translate_error("list vaults", error, retry_timeout=300)
+    assert "retry_timeout=300" in str(translated) and "AZURE_BACKUP_RETRY_TIMEOUT" in str(translated)
+
+
+class Answer:
+    """The parts of an azure-core HttpResponse that wait_for_operation reads."""
+
+    def __init__(self, status_code=200, body=None, headers=None, url="https://arm/x?api-version=2026-05-01"):
+        self.status_code = status_code
+        self._body = body
+        self.headers = headers or {}
+        self.content = b"x" if body is not None else b""
+        self.request = type("Request", (), {"url": url})()
+
+    def json(self):
+        return self._body
+
+
+class ScriptedSession(client.AzureSession):
+    def __init__(self, answers):
+        super().__init__(client.resolve_settings({"subscription_id": "s"}, {}))
+        self.answers = list(answers)
+        self.sent = []
+
+    def send(self, operation, method, path, api_version, body=None, client="recoveryservices"):  # pylint: disable=redefined-outer-name
+        self.sent.append((method, path, api_version))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@pytest.fixture(name="no_sleep")
+def fixture_no_sleep(monkeypatch):
+    """Sleeping advances a fake monotonic clock instead of taking time."""
+    slept = []
+    monkeypatch.setattr(client.time, "monotonic", lambda: 1000.0 + sum(slept))
+    monkeypatch.setattr(client.time, "sleep", slept.append)
+    return slept
+
+
+def started(status_url, request_url="https://arm/vaults/v/items/i?api-version=2026-05-01"):
+    return Answer(202, headers={"Azure-AsyncOperation": status_url}, url=request_url)
+
+
+def test_polls_without_retry_after_follow_the_adaptive_delays(no_sleep):
+    session = ScriptedSession([Answer(body={"status": "InProgress"})] * 3 + [Answer(body={"status": "Succeeded", "properties": {"jobId": "j"}})])
+    body = session.wait_for_operation("protect vm1", started("https://arm/operationsStatus/1?api-version=2019-05-13"), 60)
+    assert body["properties"]["jobId"] == "j"
+    assert no_sleep == [1.0, 1.5, 2.25]
+
+
+def test_status_url_without_api_version_gets_the_starting_requests_one(no_sleep):
+    session = ScriptedSession([Answer(body={"status": "Succeeded"})])
+    session.wait_for_operation("protect vm1", started("https://arm/operationsStatus/1"), 60)
+    assert session.sent == [("GET", "https://arm/operationsStatus/1", "2026-05-01")]
+    assert not no_sleep
+
+
+def test_azure_saying_failed_is_a_failure_whatever_confirm_says(no_sleep):
+    session = ScriptedSession([Answer(body={"status": "Failed", "error": {"code": "UserErrorX", "message": "no"}})])
+    with pytest.raises(client.AzureOperationError) as raised:
+        session.wait_for_operation("protect vm1", started("https://arm/s/1?api-version=1"), 60, confirm=lambda: True)
+    assert raised.value.code == "UserErrorX"
+    assert not isinstance(raised.value, client.OperationOutcomeUnknown)
+
+
+def test_a_failed_poll_asks_confirm_before_failing(no_sleep):
+    poll_failure = client.AzureOperationError("poll", "connection dropped")
+    session = ScriptedSession([poll_failure])
+    assert session.wait_for_operation("protect vm1", started("https://arm/s/1?api-version=1"), 60, confirm=lambda: True) == \
+        {"status": "Succeeded", "confirmed_by_read": True}
+    session = ScriptedSession([poll_failure])
+    with pytest.raises(client.OperationOutcomeUnknown, match="reading the operation's status failed"):
+        session.wait_for_operation("protect vm1", started("https://arm/s/1?api-version=1"), 60, confirm=lambda: False)
+
+
+def test_one_deadline_for_the_whole_wait(no_sleep):
+    session = ScriptedSession([Answer(body={"status": "InProgress"})] * 20)
+    with pytest.raises(client.OperationOutcomeUnknown, match="timed out"):
+        session.wait_for_operation("protect vm1", started("https://arm/s/1?api-version=1"), 5)
+    assert sum(no_sleep) <= 5
+
+
+def test_location_polling_returns_the_final_answer(no_sleep):
+    session = ScriptedSession([Answer(202), Answer(204)])
+    response = Answer(202, headers={"Location": "https://arm/operationResults/1?api-version=1"})
+    assert session.wait_for_operation("refresh", response, 60) is None
+    assert len(session.sent) == 2
