@@ -1,4 +1,4 @@
-"""The file recovery password never reaches Ansible's output, at -v or -vvv.
+"""The file recovery password never reaches Ansible's output, at -v to -vvvv with --diff, succeeding or failing.
 
 Runs playbooks/file_recovery.yml (password to a private file) and a playbook that registers the
 password from a no_log task and uses it, reads every password the emulator handed out
@@ -43,6 +43,10 @@ REGISTERED = textwrap.dedent("""\
         - name: Safe fields print as usual
           ansible.builtin.debug:
             msg: "{{ recovery.instructions + [recovery.path, recovery.expires_at] }}"
+        - name: A failure after the password was obtained
+          ansible.builtin.fail:
+            msg: the play fails with the password in a registered result
+          when: fail_after | default(false) | bool
     """)
 
 
@@ -50,7 +54,7 @@ def served_passwords(emulator):
     return [session["password"] for session in emulator.control("GET", "ilr")["sessions"]]
 
 
-@pytest.mark.parametrize("verbosity", ["-v", "-vvv"])
+@pytest.mark.parametrize("verbosity", ["-v", "-vv", "-vvv", "-vvvv"])
 def test_file_recovery_password_never_in_output(emulator, tmp_path, verbosity):
     emulator.reset()
     dest = tmp_path / "recovery"
@@ -58,13 +62,15 @@ def test_file_recovery_password_never_in_output(emulator, tmp_path, verbosity):
     playbook.write_text(REGISTERED, encoding="utf-8")
     runs = [
         run_playbook(emulator, ROOT / "playbooks" / "file_recovery.yml", verbosity, *VM_ARGS, "-e", "file_recovery_vm=vm-it-ilr-linux",
-                     "-e", f"file_recovery_dest={dest}"),
+                     "-e", f"file_recovery_dest={dest}", "--diff"),
         run_playbook(emulator, ROOT / "playbooks" / "file_recovery.yml", verbosity, *VM_ARGS, "-e", "file_recovery_vm=vm-it-ilr-linux",
-                     "-e", f"file_recovery_dest={dest}"),
-        run_playbook(emulator, playbook, verbosity, "-e", f"dest={dest}"),
+                     "-e", f"file_recovery_dest={dest}", "--diff"),
+        run_playbook(emulator, playbook, verbosity, "--diff", "-e", f"dest={dest}"),
     ]
-    output = "".join(run.stdout + run.stderr for run in runs)
+    failing = run_playbook(emulator, playbook, verbosity, "--diff", "-e", f"dest={dest}", "-e", "fail_after=true")
+    output = "".join(run.stdout + run.stderr for run in runs + [failing])
     assert all(run.returncode == 0 for run in runs), output[-6000:]
+    assert failing.returncode == 2 and "the play fails with the password in a registered result" in failing.stdout, output[-6000:]
     passwords = served_passwords(emulator)
     assert len(passwords) == 2  # Linux once (the second run reused its session), Windows once
     for password in passwords:
