@@ -24,7 +24,7 @@ def parse_args(argv):
     parser.add_argument("--profile", choices=sorted(PROFILES), default="fast",
                         help="fast (default: no throttling, no latency) or azure (ARM's token buckets, latency, Azure's durations)")
     parser.add_argument("--throttle", action="append", default=[], metavar="KIND=BUCKET:REFILL",
-                        help="a token bucket, e.g. writes=200:10 (kinds: reads, writes, deletes); repeatable; overrides the profile's")
+                        help="a token bucket, e.g. writes=200:10 (kinds: reads, writes, deletes); repeatable; replaces that kind's bucket of the profile")
     parser.add_argument("--read-latency", type=float, help="seconds added to each ARM read")
     parser.add_argument("--write-latency", type=float, help="seconds added to each ARM write or delete")
     parser.add_argument("--duration", action="append", default=[], metavar="KIND=SECONDS",
@@ -38,7 +38,7 @@ def settings_from(args):
     """The settings the options ask for beyond the profile, as ``POST /_emulator/settings`` takes them."""
     settings = {}
     if args.throttle:
-        settings["throttle"] = {}
+        settings["throttle"] = {kind: dict(bucket) for kind, bucket in PROFILES[args.profile]["throttle"].items()}
         for spec in args.throttle:
             kind, dummy, numbers = spec.partition("=")
             size, dummy, refill = numbers.partition(":")

@@ -119,6 +119,8 @@ def test_bad_throttle_latency_and_duration_settings_are_400(raw):
         response = raw.control("POST", "settings", bad)
         assert response.status_code == 400, bad
         assert response.json()["error"]["code"] == "InvalidSettings"
+    assert raw.control("POST", "settings", {"profile": "azure", "latency": {"read": -1}}).status_code == 400
+    assert raw.control("GET", "settings").json()["profile"] == "fast"  # all or nothing
 
 
 def test_estate_reset_from_a_path_and_state_dump(raw):

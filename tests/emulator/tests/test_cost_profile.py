@@ -296,11 +296,15 @@ def _start(tmp_path, *extra):
 
 
 def test_state_file_keeps_the_world_across_a_kill_9(tmp_path):
-    process, info = _start(tmp_path, "--duration", "resource_group_delete=3")
+    process, info = _start(tmp_path, "--profile", "azure", "--read-latency", "0", "--write-latency", "0",
+                           "--duration", "resource_group_delete=3", "--throttle", "writes=50:5")
     session = requests.Session()
     session.verify = info["ca_file"]
     session.trust_env = False  # the machine's REQUESTS_CA_BUNDLE would win over verify
     try:
+        settings = session.get(info["endpoint"] + "/_emulator/settings", timeout=10).json()
+        assert settings["profile"] == "azure" and settings["throttle"] == {**AZURE_BUCKETS, "writes": {"bucket": 50, "refill": 5}}
+        assert settings["durations"]["resource_group_delete"] == 3 and settings["durations"]["protect"] == AZURE_DURATIONS["protect"]
         token = session.post(f"{info['endpoint']}/{TENANT}/oauth2/v2.0/token", timeout=10, data={
             "client_id": CLIENT_ID, "client_secret": SECRET, "grant_type": "client_credentials",
             "scope": "https://management.azure.com/.default"}).json()["access_token"]

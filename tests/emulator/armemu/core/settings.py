@@ -6,6 +6,7 @@ per-request latency and Azure's operation durations. docs/emulator.md ("Cost pro
 source of every number below.
 """
 
+import copy
 from dataclasses import asdict, dataclass, field
 
 BUCKET_KINDS = ("reads", "writes", "deletes")
@@ -58,7 +59,13 @@ class Settings:
     token_lifetime: int = TOKEN_LIFETIME
 
     def update(self, changes):
-        """Apply a dict of changes (a ``profile`` first, then the other keys); raise ValueError naming a bad key or value."""
+        """Apply a dict of changes (a ``profile`` first, then the other keys), all or nothing;
+        raise ValueError naming a bad key or value."""
+        trial = copy.deepcopy(self)
+        trial.apply_changes(changes)
+        self.__dict__.update(trial.__dict__)
+
+    def apply_changes(self, changes):
         unknown = set(changes) - set(KNOWN)
         if unknown:
             raise ValueError(f"unknown setting {sorted(unknown)[0]!r}; known: {', '.join(KNOWN)}")
