@@ -34,7 +34,9 @@ class Store:
     def take_changes(self):
         """``{key: body or None (deleted)}`` for every id changed since the last call."""
         with self.lock:
-            changed, self._changed = self._changed or set(), set()
+            changed = self._changed or set()
+            if self._changed is not None:
+                self._changed = set()
             return {key: copy.deepcopy(self._items.get(key)) for key in sorted(changed)}
 
     def effect_of(self, change):
