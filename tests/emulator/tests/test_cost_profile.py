@@ -13,8 +13,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from azure.core.exceptions import ResourceNotFoundError
+from azure.identity import ClientSecretCredential
+from azure.mgmt.recoveryservicesbackup import RecoveryServicesBackupClient
 
+from backup_flow import FABRIC, names, policy_id, vm_resource_id
 from helpers import CLIENT_ID, DEMO, GROUP, SECRET, SUBSCRIPTION, TENANT, vault_path
+from vm_estate import VAULT, vm_estate
 
 from armemu.core.costs import bucket_floor, throttle_floor
 from armemu.core.settings import AZURE_BUCKETS, AZURE_DURATIONS, Settings
@@ -347,3 +352,35 @@ def test_profile_and_settings_through_the_constructor(tmp_path):
         assert emulator.settings.latency == {"read": 0.2, "write": 0.5}
     finally:
         emulator.stop()
+
+
+def test_a_protect_running_at_a_crash_completes_after_the_restart(tmp_path):
+    """The operation's callback cannot be saved; the resources it would write are, and land on its deadline."""
+    estate, state = vm_estate(), tmp_path / "world.json"
+    container, item = names("vm-linux-01")
+    body = {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": vm_resource_id("vm-linux-01"),
+                           "policyId": policy_id()}}
+    first = Emulator(estate, state_dir=str(tmp_path), settings={"durations": {"protect": 2}}, state_file=state).start()
+    client = _backup_client(first)
+    client.protected_items.begin_create_or_update(VAULT, GROUP, FABRIC, container, item, body, polling=False)  # the 202 only
+    first._httpd.shutdown()  # pylint: disable=protected-access
+    first._httpd.server_close()  # pylint: disable=protected-access
+    second = Emulator(estate, state_dir=str(tmp_path), state_file=state).start()  # a crash: the first never saved on stop
+    try:
+        client = _backup_client(second)
+        with pytest.raises(ResourceNotFoundError):
+            client.protected_items.get(VAULT, GROUP, FABRIC, container, item)
+        time.sleep(2.2)
+        protected = client.protected_items.get(VAULT, GROUP, FABRIC, container, item)
+        assert protected.properties.source_resource_id.lower() == vm_resource_id("vm-linux-01").lower()
+        jobs = [job.properties for job in client.backup_jobs.list(VAULT, GROUP)]
+        assert [(job.operation, job.status) for job in jobs] == [("ConfigureBackup", "Completed")]
+    finally:
+        second.stop()
+
+
+def _backup_client(emulator):
+    credential = ClientSecretCredential(emulator.tenant, CLIENT_ID, SECRET, authority=emulator.endpoint,
+                                        disable_instance_discovery=True, connection_verify=emulator.ca_file)
+    return RecoveryServicesBackupClient(credential, SUBSCRIPTION, base_url=emulator.endpoint, connection_verify=emulator.ca_file,
+                                        credential_scopes=["https://management.azure.com/.default"], polling_interval=1)
