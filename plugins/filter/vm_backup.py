@@ -159,6 +159,12 @@ def precheck_skips(registered):
             for row in precheck_rows(registered) if row["status"] == "Critical"]
 
 
+def precheck_failures(registered):
+    """The VMs that could not be checked (status Error), with the error: never skipped, reported failed, never protected unchecked."""
+    return [{key: row[key] for key in ("id", "name", "resource_group", "vault", "vault_resource_group", "reason")}
+            for row in precheck_rows(registered) if row["status"] == ERROR]
+
+
 def aligned(header, rows):
     """Text table lines: each column padded to its widest cell; the last column is left ragged."""
     widths = [max(len(str(row[index])) for row in [header] + rows) for index in range(len(header) - 1)]
@@ -204,6 +210,9 @@ def add_vm(entry, vm, planned, warnings, skip_ineligible=False):
 def backup_coverage(protection_results, precheck_results=None, skipped=None, planned=False, skip_ineligible=False):
     """Per vault: VMs protected, left unprotected (``planned``: check-mode results), skipped with reason, failed.
 
+    VMs the pre-check could not check (status Error in ``precheck_results``) are failed: the roles leave them
+    out of protection rather than protect them unchecked.
+
     ``skip_ineligible``: a VM vm_protection's own pre-check found unfit (``ineligible``, a reason Azure gave) is
     skipped rather than failed, as the vm_agent role's ``skip`` gate does. Any other error is a failure.
     """
@@ -215,6 +224,8 @@ def backup_coverage(protection_results, precheck_results=None, skipped=None, pla
 
     for skip in skipped or []:
         vault_entry(skip.get("vault"), skip.get("vault_resource_group"))["skipped"].append({"name": skip.get("name"), "reason": skip.get("reason")})
+    for unchecked in precheck_failures(precheck_results or {"results": []}):
+        vault_entry(unchecked["vault"], unchecked["vault_resource_group"])["failed"].append({"name": unchecked["name"], "error": unchecked["reason"]})
     for batch, result in loop_results(protection_results):
         entry = vault_entry(batch.get("vault_name"), batch.get("resource_group"))
         if "vms" not in result:
@@ -247,6 +258,7 @@ class FilterModule:
             "vm_backup_batches": vm_backup_batches,
             "precheck_rows": precheck_rows,
             "precheck_skips": precheck_skips,
+            "precheck_failures": precheck_failures,
             "precheck_table": precheck_table,
             "backup_coverage": backup_coverage,
             "coverage_table": coverage_table,

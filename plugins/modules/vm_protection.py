@@ -222,7 +222,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
     names_from_item_id, read_vault, refresh_containers, resolve_vm_ref, run_parallel, short_container_name,
     trigger_backup, wait_for_job, VM_REF_OPTIONS,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import retry_after_seconds
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
     NONE, PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm, protect_body, stop_body, undelete_body,
@@ -235,6 +235,8 @@ STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protec
 STEP_JOB_OPERATIONS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete"}
 # Jobs started this long before our writes still count as theirs: the controller's clock and Azure's may differ.
 CLOCK_SKEW = timedelta(minutes=2)
+# First look at the jobs when Azure's answers give no Retry-After (Backup's configure operations take seconds to minutes).
+FIRST_JOB_POLL_SECONDS = 3
 
 
 def vms_to_protect_first_time(plans):
@@ -306,10 +308,14 @@ class ProtectionRun:
         undiscovered = [plan for plan in vms_to_protect_first_time(plans) if plan["ref"]["key"] not in self.listings.protectable()]
         if not undiscovered:
             return
-        self.listings.vault = read_vault(self.session, self.resource_group, self.vault)
-        self.session.client("compute")
-        checked = precheck_vms(self.session, [plan["ref"] for plan in undiscovered], self.listings, full=False,
-                               max_parallel=self.params["max_parallel"])
+        try:
+            self.listings.vault = read_vault(self.session, self.resource_group, self.vault)
+            self.session.client("compute")
+            checked = precheck_vms(self.session, [plan["ref"] for plan in undiscovered], self.listings, full=False,
+                                   max_parallel=self.params["max_parallel"])
+        except AzureOperationError as error:
+            # A listing that failed (after the client's retries) leaves these VMs unchecked: failed, never written.
+            checked = [(plan["ref"], None, error) for plan in undiscovered]
         for plan, (_ref, answer, error) in zip(undiscovered, checked):
             if error:
                 plan["error"] = f"pre-check failed: {error}"
@@ -420,7 +426,7 @@ class ProtectionRun:
         """
         watch = JobWatch(self.session, self.vault, self.resource_group, STEP_JOB_OPERATIONS[step], since)
         awaiting = {short_container_name(plan["names"][0]): position for position, (plan, _response) in enumerate(to_await)}
-        first_pause = min(retry_after_seconds(response.headers) for _plan, response in to_await)
+        first_pause = min(retry_after_seconds(response.headers) or FIRST_JOB_POLL_SECONDS for _plan, response in to_await)
         outcomes = watch.await_all(awaiting, self.deadline, first_pause)
         self.requests["job_list_rounds"] += watch.rounds
         unfinished = [plan for position, (plan, _response) in enumerate(to_await) if position not in outcomes]

@@ -2,15 +2,18 @@
 
 Runs what ./scripts/demo.sh runs: the emulator inventory against tests/emulator/estates/demo.yml.
 Then proves the rollout idempotent (second run: no task changed, zero writes in the emulator's log)
-and the audit read-only (zero writes) with the expected coverage in its JSON report.
+and the audit read-only (zero writes) with the expected coverage in its JSON report, and counts
+the requests per vault from the request log: the no-change run reads listings only (a fixed number
+per vault plus list pages) and sends no per-VM request; the first run writes once per change.
 """
 
 import json
 import re
+from collections import Counter
 
 import pytest
 
-from conftest import ROOT, run_playbook, start_emulator
+from conftest import ROOT, playbook_env, run_playbook, start_emulator
 
 DEMO_ESTATE = ROOT / "tests" / "emulator" / "estates" / "demo.yml"
 INVENTORY = ROOT / "playbooks" / "inventories" / "emulator"
@@ -26,10 +29,39 @@ def demo():
     running.process.wait(timeout=10)
 
 
-def run(emulator, playbook, *args):
-    result = run_playbook(emulator, ROOT / "playbooks" / playbook, "-i", str(INVENTORY), *args)
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+def run(emulator, playbook, *args, env=None, succeed=True):
+    result = run_playbook(emulator, ROOT / "playbooks" / playbook, "-i", str(INVENTORY), *args, env=env)
+    assert (result.returncode == 0) is succeed, result.stdout[-8000:] + result.stderr[-4000:]
     return result.stdout
+
+
+# Requests about one VM or one protected item: what a no-change run must not send.
+PER_VM = (re.compile(r"/backupStatus$"), re.compile(r"/backupPreValidateProtection$"),
+          re.compile(r"/virtualMachines/[^/]+(/instanceView)?$", re.IGNORECASE), re.compile(r"/protectedItems/", re.IGNORECASE),
+          re.compile(r"/backupJobs/[^/]+$"))
+VAULT_IN_PATH = re.compile(r"/vaults/([^/]+)", re.IGNORECASE)
+
+
+def classify(log):
+    """Counter of ARM requests by (vault or 'subscription', 'per-vm' or 'list/other', method)."""
+    counts = Counter()
+    for entry in log["requests"]:
+        if entry.get("kind", "arm") != "arm":
+            continue
+        vault = VAULT_IN_PATH.search(entry["path"])
+        scope = vault.group(1).lower() if vault else "subscription"
+        kind = "per-vm" if any(pattern.search(entry["path"]) for pattern in PER_VM) else "list/other"
+        counts[(scope, kind, entry["method"])] += 1
+    return counts
+
+
+def per_vault(counts, kind=None):
+    """{scope: requests} (of one kind when given)."""
+    totals = Counter()
+    for (scope, entry_kind, _method), count in counts.items():
+        if kind is None or entry_kind == kind:
+            totals[scope] += count
+    return dict(totals)
 
 
 def recap(output):
@@ -65,7 +97,15 @@ def test_site_rolls_the_estate_out(first_run):
     assert re.findall(r"=> \(item=(rsv-demo-\w+) \((\d+) VMs\)\)", output) == [
         ("rsv-demo-neu", "2"), ("rsv-demo-weu", "7"), ("rsv-demo-neu", "2"), ("rsv-demo-weu", "4")]
     assert "skipping: no hosts matched" in output  # the empty mars_hosts group
-    assert log["writes"] > 0
+    counts = classify(log)
+    print("first run, ARM requests by (vault, kind, method):", dict(sorted(counts.items())))
+    # One write per change: 6 protected VMs, one discovery per vault; about as many requests again as writes.
+    puts = sum(count for (scope, kind, method), count in counts.items() if kind == "per-vm" and method == "PUT")
+    assert puts == 6
+    discoveries = [entry for entry in log["requests"] if entry["method"] == "POST" and entry["path"].endswith("/refreshContainers")]
+    assert len(discoveries) == 2  # one per vault
+    # No per-VM read on the first run either: pre-checks and waits go through listings.
+    assert [key for key in counts if key[1] == "per-vm" and key[2] != "PUT"] == []
 
 
 def test_second_run_changes_nothing_and_writes_nothing(demo, first_run):
@@ -75,6 +115,16 @@ def test_second_run_changes_nothing_and_writes_nothing(demo, first_run):
     log = demo.control("GET", "requests")
     assert log["writes"] == 0, [(entry["method"], entry["path"]) for entry in log["requests"] if entry["write"]]
     assert summary_lines(output)[3].split() == ["TOTAL", "6", "0", "3", "0", "0"]
+    counts = classify(log)
+    print("no-change run, ARM requests by (vault, kind, method):", dict(sorted(counts.items())))
+    assert per_vault(counts, "per-vm") == {}, [(entry["method"], entry["path"]) for entry in log["requests"]]
+    vaults = per_vault(counts)
+    # The VM work reads, per vault: the vault, its policies, its protected and protectable items (and, for rsv-demo-weu
+    # with a VM protected elsewhere, the other vault's items); the vault role's own reads come on top. One page each here.
+    assert vaults["rsv-demo-neu"] <= 16 and vaults["rsv-demo-weu"] <= 24, vaults
+    assert vaults.get("rsv-finance-weu", 0) <= 1, vaults
+    # Subscription-wide: the VM status listing, the VM models of a region, the vault list, per pre-check run.
+    assert vaults["subscription"] <= 4 * 2, vaults
 
 
 def test_audit_is_read_only_and_reports_the_coverage(demo, first_run, tmp_path):
@@ -97,3 +147,26 @@ def test_audit_is_read_only_and_reports_the_coverage(demo, first_run, tmp_path):
     assert sorted(row["status"] for row in report["prechecks"]) == ["Critical"] * 3 + ["Passed"] * 5 + ["Warning"]
     html = (tmp_path / "audit.html").read_text()
     assert "<h1>Azure Backup audit</h1>" in html and "vm-legacy-01" in html
+
+
+def test_a_vm_that_could_not_be_checked_is_failed_not_skipped_and_the_run_fails(demo, first_run):
+    """The VM status listing answers 503 for the whole run (after the client's retries): no VM may be
+    reported skipped for that, the VMs left to protect are failed with the error, and site.yml fails."""
+    demo.control("POST", "faults", {"faults": [{"method": "GET", "path_regex": r"/providers/Microsoft\.Compute/virtualMachines$", "status": 503}]})
+    demo.control("POST", "requests/reset")
+    try:
+        output = run(demo, "site.yml", env=dict(playbook_env(demo), AZURE_BACKUP_RETRY_TIMEOUT="3"), succeed=False)
+    finally:
+        demo.control("DELETE", "faults")
+    table = output[output.index("TASK [azure_backup.recovery_services.vm_agent : Print the pre-check table]"):]
+    assert re.search(r'"Error +vm-legacy-01 ', table), table[:3000]
+    lines = summary_lines(output)
+    # Every VM of the vault is unchecked, so none is skipped and none is written: all are failed, with the error.
+    assert lines[1].split() == ["rsv-demo-neu", "0", "0", "0", "2", "0"], lines
+    assert lines[2].split() == ["rsv-demo-weu", "0", "0", "0", "7", "0"], lines
+    for name in SKIPPED:
+        assert any(line.startswith(f"failed   rsv-demo-weu/{name}: could not check the VM") or
+                   line.startswith(f"failed   rsv-demo-weu/{name}: pre-check failed") for line in lines), (name, lines)
+    assert "VM(s) could not be protected" in output
+    log = demo.control("GET", "requests")
+    assert log["writes"] == 0, [(entry["method"], entry["path"]) for entry in log["requests"] if entry["write"]]

@@ -100,6 +100,9 @@ def test_a_vm_that_could_not_be_checked_is_an_error_row_and_never_skipped():
     rows = filters.precheck_rows(registered)
     assert [(row["name"], row["status"], row["reason"]) for row in rows] == [("vm-1", "Error", "could not check the VM: read backup status failed (HTTP 429)")]
     assert filters.precheck_skips(registered) == []
+    assert filters.precheck_failures(registered) == [{"id": vm_id("rg-app", "vm-1"), "name": "vm-1", "resource_group": "rg-app", "vault": "rsv-weu",
+                                                      "vault_resource_group": "rg-backup",
+                                                      "reason": "could not check the VM: read backup status failed (HTTP 429)"}]
 
 
 def test_async_status_results_unwrap_to_their_batch():
@@ -139,12 +142,14 @@ def test_backup_coverage_per_vault():
     skipped = filters.precheck_skips(PRECHECK)
     coverage = filters.backup_coverage(PROTECTION, PRECHECK, skipped)
     by_vault = {entry["vault"]: entry for entry in coverage}
-    assert [entry["vault"] for entry in coverage] == ["rsv-dev", "rsv-weu"]
+    assert [entry["vault"] for entry in coverage] == ["rsv-dev", "rsv-neu", "rsv-weu"]
     weu = by_vault["rsv-weu"]
     assert weu["totals"] == {"protected": 2, "unprotected": 0, "skipped": 1, "failed": 1}
     assert weu["changed"] == 1
     assert weu["protected"][1] == {"name": "vm-batch", "policy": "nightly", "protection_state": "Protected", "action": "none", "warning": "VM is stopped"}
     assert weu["failed"] == [{"name": "vm-gone", "error": "VM was not found"}]
+    # rsv-neu's pre-check run failed: its VM was never checked, so it is failed, not skipped
+    assert by_vault["rsv-neu"]["failed"] == [{"name": "vm-api", "error": "pre-check failed: vault rsv-neu not found"}]
     assert by_vault["rsv-dev"]["failed"] == [{"name": "vm-dev", "error": "policy p1 does not exist in vault rsv-dev"}]
 
 
@@ -168,11 +173,11 @@ def test_planned_coverage_counts_pending_changes_as_unprotected():
 def test_coverage_table_totals_and_reasons():
     lines = filters.coverage_table(filters.backup_coverage(PROTECTION, PRECHECK, filters.precheck_skips(PRECHECK)))
     assert lines[0].split() == ["VAULT", "PROTECTED", "UNPROTECTED", "SKIPPED", "FAILED", "CHANGED"]
-    assert lines[3].split() == ["TOTAL", "2", "0", "1", "2", "1"]
+    assert lines[4].split() == ["TOTAL", "2", "0", "1", "3", "1"]
     assert "skipped  rsv-weu/vm-old: VM agent is Not Ready" in lines
     assert "failed   rsv-weu/vm-gone: VM was not found" in lines
 
 
 def test_filters_are_registered():
-    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "precheck_rows", "precheck_skips", "precheck_table",
-                                                     "backup_coverage", "coverage_table"}
+    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "precheck_rows", "precheck_skips", "precheck_failures",
+                                                     "precheck_table", "backup_coverage", "coverage_table"}
