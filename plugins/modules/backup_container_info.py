@@ -29,7 +29,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
-  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.info
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """
@@ -67,13 +69,13 @@ containers:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import list_containers, odata_filter
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             backup_management_type=dict(type="str", default="AzureIaasVM",
                                         choices=["AzureIaasVM", "MAB", "AzureWorkload", "AzureStorage", "AzureSql", "DPM", "AzureBackupServer"]),
             status=dict(type="str", default="Registered", choices=["Registered", "NotRegistered", "Registering", "all"]),
@@ -85,6 +87,7 @@ def main():
     params = module.params
 
     def run():
+        check_vault_options(module.params)
         backup_filter = odata_filter({"backupManagementType": params["backup_management_type"],
                                       "status": None if params["status"] == "all" else params["status"]})
         containers = list_containers(module.session, params["vault_name"], params["resource_group"], backup_filter)

@@ -18,7 +18,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
-  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.info
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """
@@ -79,13 +81,13 @@ policy_compliant:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import list_settings, policy_compliant, setting_view
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             name=dict(type="str"),
         ),
         clients=("recoveryservices", "monitor"),
@@ -93,6 +95,7 @@ def main():
     )
 
     def run():
+        check_vault_options(module.params)
         params = module.params
         vault = read_vault(module.session, params["resource_group"], params["vault_name"])
         settings = []

@@ -160,7 +160,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
-  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.state
   - azure_backup.recovery_services.azure.WAIT
 author:
   - Azure Backup collection maintainers (@azure-backup)

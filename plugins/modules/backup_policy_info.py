@@ -24,7 +24,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
-  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.info
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """
@@ -68,6 +70,7 @@ policies:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import IAAS_VM, get_policy, list_policies
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._policy import policy_view
 
 
@@ -82,8 +85,7 @@ def described(policy):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             name=dict(type="str"),
             backup_management_type=dict(type="str", default=IAAS_VM,
                                         choices=[IAAS_VM, "AzureWorkload", "AzureStorage", "MAB", "AzureSql", "DPM", "AzureBackupServer", "all"]),
@@ -94,6 +96,7 @@ def main():
     params = module.params
 
     def run():
+        check_vault_options(module.params)
         wanted_type = None if params["backup_management_type"] == "all" else params["backup_management_type"]
         if params["name"]:
             found = get_policy(module.session, params["vault_name"], params["resource_group"], params["name"])

@@ -28,14 +28,6 @@ description:
   - For a Windows VM Azure links to an executable; the module downloads it when the URL is reachable and otherwise
     returns RV(download_url) with a warning.
 options:
-  vault_name:
-    description: Name of the Recovery Services vault that protects the VM.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   vm:
     description: The VM, by O(vm.id) or by O(vm.name) and O(vm.resource_group).
     type: dict
@@ -108,9 +100,16 @@ options:
     description: Seconds to wait for Azure to provision or revoke the session. Polls follow Azure's C(Retry-After).
     type: int
     default: 900
+attributes:
+  idempotent:
+    support: partial
+    details: An active session is reused; O(renew=true) provisions it again on every run.
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
-  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
+  - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.state
 notes:
   - Azure closes a file recovery session 12 hours after it was provisioned or renewed; RV(expires_at) is that time.
   - Check mode reads the vault, the protected item and its recovery points, and neither provisions nor writes a file.

@@ -55,6 +55,9 @@ options:
     default: false
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.state
 attributes:
   check_mode:
     description: Reports whether a new file would be made; writes no file and uploads nothing.
@@ -62,6 +65,9 @@ attributes:
   diff_mode:
     description: Returns the file's path, thumbprint and expiry before and after (never its content).
     support: full
+  idempotent:
+    support: partial
+    details: A still-valid file is reused without an upload; O(force=true) makes a new one on every run.
 requirements:
   - azure-mgmt-recoveryservices >= 4.3.0
   - cryptography >= 41

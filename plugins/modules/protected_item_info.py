@@ -41,7 +41,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
-  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.info
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """
@@ -88,6 +90,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
 
 
@@ -103,8 +106,7 @@ def item_matches(item, params):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             vms=dict(type="list", elements="dict", options=VM_REF_OPTIONS),
             protection_state=dict(type="list", elements="str",
                                   choices=["IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended"]),
@@ -121,6 +123,7 @@ def main():
         module.fail_json(msg=f"vms: {error}")
 
     def run():
+        check_vault_options(module.params)
         items = list_protected_vms(module.session, params["vault_name"], params["resource_group"])
         not_protected = []
         if vm_refs:

@@ -24,7 +24,9 @@ options:
     elements: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
-  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.info
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """

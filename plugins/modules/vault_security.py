@@ -119,9 +119,15 @@ options:
     description:
       - Write the generated PIN and its expiry to this file on the managed node (mode 0600) instead of returning it.
     type: path
+attributes:
+  idempotent:
+    support: partial
+    details: The settings are idempotent; O(generate_security_pin=true) issues a new PIN on every run.
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
-  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.state
   - azure_backup.recovery_services.azure.WAIT
 author:
   - Azure Backup collection maintainers (@azure-backup)
