@@ -12,8 +12,6 @@ Batch modules (many VMs in one task) call ``plan()`` per item and apply the writ
 
 from __future__ import annotations
 
-import copy
-
 CREATE, UPDATE, DELETE, NONE = "create", "update", "delete", "none"
 
 
@@ -28,24 +26,6 @@ class Refusal(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
-
-
-def drop_unset(value):
-    """Remove keys whose value is None, recursively: unset options never cause changes."""
-    if isinstance(value, dict):
-        return {key: drop_unset(item) for key, item in value.items() if item is not None}
-    return value
-
-
-def merge_wanted(current, wanted):
-    """Lay the set parts of ``wanted`` over ``current`` (dicts merge, anything else replaces)."""
-    merged = copy.deepcopy(current) if isinstance(current, dict) else {}
-    for key, value in drop_unset(wanted).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge_wanted(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def changed_paths(before, after, prefix=""):

@@ -59,6 +59,7 @@ vaults:
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping, snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_subscription_id
 
 
 def tags_match(vault_tags, wanted):
@@ -85,6 +86,9 @@ def main():
     params = module.params
 
     def run():
+        check_subscription_id(module.session.subscription_id)
+        if params["resource_group"] is not None:
+            check_resource_group(params["resource_group"])
         vaults = module.session.client("recoveryservices").vaults
         if params["name"]:
             found = module.session.get_or_none(f"read vault {params['name']}", vaults.get, params["resource_group"], params["name"])

@@ -1,20 +1,6 @@
+import pytest
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _reconcile as reconcile
-
-
-def test_unset_options_never_change_anything():
-    current = {"a": 1, "nested": {"b": 2, "c": 3}}
-    assert reconcile.merge_wanted(current, {"a": None, "nested": {"b": None}}) == current
-
-
-def test_set_options_merge_into_nested_dicts():
-    merged = reconcile.merge_wanted({"nested": {"b": 2, "c": 3}, "list": [1]}, {"nested": {"b": 5}, "list": [2]})
-    assert merged == {"nested": {"b": 5, "c": 3}, "list": [2]}
-
-
-def test_merge_does_not_mutate_current():
-    current = {"nested": {"b": 2}}
-    reconcile.merge_wanted(current, {"nested": {"b": 3}})
-    assert current == {"nested": {"b": 2}}
 
 
 def test_plan_actions():
@@ -39,7 +25,7 @@ class Recorder(reconcile.Resource):
         return self.current
 
     def desired(self, current):
-        return reconcile.merge_wanted(current, self.wanted)
+        return dict(current or {}, **self.wanted)
 
     def create(self, desired):
         self.calls.append(("create", desired))
@@ -74,3 +60,26 @@ def test_unchanged_resource_is_not_written():
     resource = Recorder({"a": 1}, {"a": 1})
     result = reconcile.reconcile(Module(check_mode=False), resource, "present")
     assert not result["changed"] and resource.calls == []
+
+
+class Refusing(Recorder):
+    """Azure would refuse the planned write (e.g. deleting a policy in use)."""
+
+    def check(self, action, current, desired):
+        self.calls.append(("check", action))
+        raise reconcile.Refusal("refused before any write", reason="in use")
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_check_refuses_before_any_write_in_check_mode_too(check_mode):
+    resource = Refusing({"a": 1}, {"a": 2})
+    with pytest.raises(reconcile.Refusal) as caught:
+        reconcile.reconcile(Module(check_mode=check_mode), resource, "present")
+    assert resource.calls == [("check", "update")]
+    assert caught.value.message == "refused before any write" and caught.value.details == {"reason": "in use"}
+
+
+def test_check_is_not_asked_when_nothing_changes():
+    resource = Refusing({"a": 1}, {"a": 1})
+    assert not reconcile.reconcile(Module(check_mode=False), resource, "present")["changed"]
+    assert resource.calls == []
