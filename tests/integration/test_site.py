@@ -9,11 +9,11 @@ per vault plus list pages) and sends no per-VM request; the first run writes onc
 
 import json
 import re
-from collections import Counter
 
 import pytest
 
 from conftest import ROOT, playbook_env, run_playbook, start_emulator
+from request_log import classify, per_vault
 
 DEMO_ESTATE = ROOT / "tests" / "emulator" / "estates" / "demo.yml"
 INVENTORY = ROOT / "playbooks" / "inventories" / "emulator"
@@ -33,35 +33,6 @@ def run(emulator, playbook, *args, env=None, succeed=True):
     result = run_playbook(emulator, ROOT / "playbooks" / playbook, "-i", str(INVENTORY), *args, env=env)
     assert (result.returncode == 0) is succeed, result.stdout[-8000:] + result.stderr[-4000:]
     return result.stdout
-
-
-# Requests about one VM or one protected item: what a no-change run must not send.
-PER_VM = (re.compile(r"/backupStatus$"), re.compile(r"/backupPreValidateProtection$"),
-          re.compile(r"/virtualMachines/[^/]+(/instanceView)?$", re.IGNORECASE), re.compile(r"/protectedItems/", re.IGNORECASE),
-          re.compile(r"/backupJobs/[^/]+$"))
-VAULT_IN_PATH = re.compile(r"/vaults/([^/]+)", re.IGNORECASE)
-
-
-def classify(log):
-    """Counter of ARM requests by (vault or 'subscription', 'per-vm' or 'list/other', method)."""
-    counts = Counter()
-    for entry in log["requests"]:
-        if entry.get("kind", "arm") != "arm":
-            continue
-        vault = VAULT_IN_PATH.search(entry["path"])
-        scope = vault.group(1).lower() if vault else "subscription"
-        kind = "per-vm" if any(pattern.search(entry["path"]) for pattern in PER_VM) else "list/other"
-        counts[(scope, kind, entry["method"])] += 1
-    return counts
-
-
-def per_vault(counts, kind=None):
-    """{scope: requests} (of one kind when given)."""
-    totals = Counter()
-    for (scope, entry_kind, _method), count in counts.items():
-        if kind is None or entry_kind == kind:
-            totals[scope] += count
-    return dict(totals)
 
 
 def recap(output):

@@ -105,4 +105,131 @@ def test_prevalidation_failure_carries_azure_code():
 
 def test_summary_counts():
     results = [{"status": "Passed"}, {"status": "Critical"}, {"status": "Critical"}]
-    assert precheck.summary(results) == {"total": 3, "passed": 1, "warning": 0, "critical": 2}
+    assert precheck.summary(results) == {"total": 3, "passed": 1, "warning": 0, "critical": 2, "error": 0}
+
+
+# --- deciding many VMs from listings ------------------------------------------------------------
+
+SUB = "s"
+VAULT = {"id": VAULT_ID, "name": "rsv", "location": "westeurope"}
+OTHER_VAULT_ID = "/subscriptions/s/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-other"
+
+
+def ref(name, subscription=SUB):
+    vm_id = f"/subscriptions/{subscription}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/{name}"
+    return {"id": vm_id, "name": name, "resource_group": "rg-app", "subscription_id": subscription, "key": vm_id.lower(), "label": f"rg-app/{name}"}
+
+
+def status_only(name, location="westeurope", **changes):
+    """A VM as the statusOnly listing gives it: identity and instance view, no model."""
+    body = vm(**changes)
+    body.update(id=ref(name)["id"], name=name, location=location)
+    body["properties"] = {"instanceView": body["properties"]["instanceView"]}
+    return body
+
+
+class Session:
+    """Stands in for AzureSession where only per-VM queries would be sent; records them."""
+
+    subscription_id = SUB
+
+    def __init__(self, statuses=None):
+        self.statuses = statuses or {}
+        self.queries = []
+
+    def call(self, operation, function, *args):
+        return function(*args)
+
+    def client(self, _name):
+        return self
+
+    @property
+    def backup_status(self):
+        return self
+
+    def get(self, _location, body):
+        self.queries.append(body["resourceId"])
+        return self.statuses.get(body["resourceId"].lower(), {"protectionStatus": "NotProtected"})
+
+
+class Listings(precheck.VaultListings):
+    """VaultListings over fixed listings; ``elsewhere_complete`` False stands for another vault that could not be read."""
+
+    def __init__(self, session, vms, models=None, protected=(), protectable=(), elsewhere=None, elsewhere_complete=True):
+        super().__init__(session, VAULT, "rg-backup")
+        self.reads = []
+        self._fixed = {"statuses": {body["id"].lower(): body for body in vms}, "models": models or {},
+                       "protected": {ref(name)["key"]: {"id": name} for name in protected},
+                       "protectable": {ref(name)["key"]: {"id": name} for name in protectable},
+                       "elsewhere": ({ref(name)["key"]: vault for name, vault in (elsewhere or {}).items()}, elsewhere_complete)}
+
+    def _once(self, key, read):
+        self.reads.append(key)
+        return self._fixed[key]
+
+    def vm_statuses(self):
+        return self._once("statuses", None)
+
+    def vm_models(self):
+        return self._once("models", None)
+
+    def protected_here(self):
+        return self._once("protected", None)
+
+    def protectable(self):
+        return self._once("protectable", None)
+
+    def protected_elsewhere(self):
+        return self._once("elsewhere", None)
+
+
+def decided(results):
+    return {vm_ref["name"]: (precheck.worst(answer["findings"]) if answer else f"error: {error}") for vm_ref, answer, error in results}
+
+
+def test_listings_decide_every_vm_without_a_per_vm_query():
+    session = Session()
+    listings = Listings(session, [status_only("vm-here"), status_only("vm-new"), status_only("vm-far", location="northeurope"),
+                                  status_only("vm-other"), status_only("vm-fresh")],
+                        protected=["vm-here"], protectable=["vm-new"], elsewhere={"vm-other": OTHER_VAULT_ID})
+    refs = [ref("vm-here"), ref("vm-new"), ref("vm-far"), ref("vm-other"), ref("vm-fresh"), ref("vm-gone"), ref("vm-x", subscription="t")]
+    results = precheck.precheck_vms(session, refs, listings)
+    assert decided(results) == {"vm-here": "Passed", "vm-new": "Passed", "vm-far": "Critical", "vm-other": "Critical", "vm-fresh": "Passed",
+                                "vm-gone": "Critical", "vm-x": "Critical"}
+    assert session.queries == []
+    other = statuses(results[3][1]["findings"])
+    assert other["protection"] == "Critical" and "rsv-other" in results[3][1]["findings"][-1]["reason"]
+    assert statuses(results[0][1]["findings"])["protection"] == "Passed"
+    assert "models" not in listings.reads  # every agent was Ready: no model listing
+
+
+def test_a_vm_whose_agent_is_not_ready_is_judged_on_its_model_from_the_region_listing():
+    session = Session()
+    down = status_only("vm-down", agent={"statuses": [{"displayStatus": "Not Ready"}]})
+    model = copy.deepcopy(RUNNING_VM)
+    model["properties"]["osProfile"]["linuxConfiguration"]["provisionVMAgent"] = False
+    listings = Listings(session, [down], models={ref("vm-down")["key"]: model}, protected=["vm-down"])
+    findings = precheck.precheck_vms(session, [ref("vm-down")], listings)[0][1]["findings"]
+    assert statuses(findings)["agent_provisioned"] == "Critical" and "models" in listings.reads
+    assert "protection" not in statuses(findings)  # Critical from the VM listings: not looked up further
+
+
+def test_only_vms_the_listings_cannot_decide_cost_a_backup_status_query():
+    other_vm = ref("vm-unsure")["id"]
+    session = Session({other_vm.lower(): {"protectionStatus": "Protected", "vaultId": OTHER_VAULT_ID}})
+    listings = Listings(session, [status_only("vm-unsure"), status_only("vm-here")], protected=["vm-here"], elsewhere_complete=False)
+    results = precheck.precheck_vms(session, [ref("vm-unsure"), ref("vm-here")], listings)
+    assert session.queries == [other_vm]
+    assert decided(results) == {"vm-unsure": "Critical", "vm-here": "Passed"}
+    assert listings.counts["backup_status_queries"] == 1
+
+
+def test_a_per_vm_query_that_fails_is_that_vm_error_not_a_finding():
+    class Failing(Session):
+        def get(self, _location, body):
+            raise precheck.AzureOperationError("read backup status", "try again later", status=503)
+
+    session = Failing()
+    listings = Listings(session, [status_only("vm-unsure")], elsewhere_complete=False)
+    (vm_ref, answer, error), = precheck.precheck_vms(session, [ref("vm-unsure")], listings)
+    assert answer is None and error.status == 503
