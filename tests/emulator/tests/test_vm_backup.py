@@ -1,6 +1,7 @@
 """Azure VM backup through azure-mgmt-recoveryservicesbackup 11.2.0: discovery, protection, on-demand
 backup, jobs, recovery points, delete with soft delete, and the one-operation-id-at-four-URLs rule."""
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -294,6 +295,19 @@ def test_jobs_filter_and_cancel(backup_client):
     assert wait_job(backup_client, running[0].name).properties.status == "Cancelled"
     container, item_name = names("vm-win-01")
     assert list(backup_client.recovery_points.list(VAULT, GROUP, FABRIC, container, item_name)) == []
+
+
+def test_a_job_ends_on_its_own_clock_not_when_it_is_read(backup_client, emu):
+    """Nobody polls while the job runs: its endTime and duration are still the job's own (2 × lro_delay)."""
+    protect(backup_client, "vm-linux-01")
+    started = trigger_backup(backup_client, "vm-linux-01")
+    status = wait_operation(backup_client, operation_id(started.http_response.headers["Azure-AsyncOperation"]))
+    time.sleep(2.0)  # far past the job's end, with no request in between
+    job = backup_client.job_details.get(VAULT, GROUP, status.properties.job_id).properties
+    assert job.status == "Completed"
+    expected = 2 * emu.settings.lro_delay
+    assert expected - 0.05 <= job.duration.total_seconds() < expected + 0.5
+    assert (job.end_time - job.start_time).total_seconds() < expected + 0.5
 
 
 def test_backup_validation(backup_client):

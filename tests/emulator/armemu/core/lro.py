@@ -12,6 +12,7 @@ Two kinds of polling URL exist and must not be confused (contract §1.4, §8.5):
 """
 
 import base64
+import contextvars
 import threading
 import time
 import uuid
@@ -21,8 +22,14 @@ from .errors import ArmError
 from .http import empty_response, json_response
 
 
+_COMPLETING_AT = contextvars.ContextVar("completing_at", default=None)
+
+
 def utc_now():
-    return datetime.now(timezone.utc)
+    """Now; while an operation completes, the moment it was due. What the operation changes (a job's
+    endTime, a recovery point's time) then follows the operation's own clock, not the moment some
+    request happened to settle it (on Azure, jobs advance whether or not anyone reads them)."""
+    return _COMPLETING_AT.get() or datetime.now(timezone.utc)
 
 
 def iso(moment):
@@ -78,9 +85,14 @@ class Operation:
         with self._lock:
             if self.done or now < self.due:
                 return
-            if self.on_complete and not self.error:
-                self.on_complete()
-            self.ended = utc_now()
+            due_at = datetime.fromtimestamp(min(time.time(), self.due_wall), timezone.utc)
+            token = _COMPLETING_AT.set(due_at)
+            try:
+                if self.on_complete and not self.error:
+                    self.on_complete()
+                self.ended = utc_now()
+            finally:
+                _COMPLETING_AT.reset(token)
         if self.on_end:
             self.on_end(self)
 
