@@ -28,20 +28,6 @@ description:
   - For a Windows VM Azure links to an executable; the module downloads it when the URL is reachable and otherwise
     returns RV(download_url) with a warning.
 options:
-  vm:
-    description: The VM, by O(vm.id) or by O(vm.name) and O(vm.resource_group).
-    type: dict
-    required: true
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM (may differ from the vault's).
-        type: str
   recovery_point:
     description:
       - The recovery point, by its id (the decimal name Azure gives it, for example V(38823086363464)) or V(latest)
@@ -106,6 +92,7 @@ attributes:
     details: An active session is reused; O(renew=true) provisions it again on every run.
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.vm
   - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
@@ -655,8 +642,8 @@ def main():
         try:
             recovery.require_item()
             result = recovery.present() if module.params["state"] == "present" else recovery.absent()
-        except (LookupError, ValueError) as error:
-            module.fail_json(msg=str(error))
+        except (LookupError, ValueError) as error:  # what FileRecovery finds missing or refuses, in words
+            raise Refusal(str(error)) from error
         return result
 
     module.run(run)

@@ -14,19 +14,8 @@ description:
   - Soft-deleted items are listed too (C(is_scheduled_for_deferred_delete)).
 options:
   vms:
-    description: Only these VMs, each by O(vms[].id) or by O(vms[].name) and O(vms[].resource_group).
-    type: list
-    elements: dict
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM.
-        type: str
+    description:
+      - Only these VMs, each by O(vms[].id), or by O(vms[].name) and O(vms[].resource_group). Giving both forms for one VM is refused.
   protection_state:
     description: Only items in these protection states.
     type: list
@@ -40,6 +29,7 @@ options:
     type: bool
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.vm.vms
   - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
@@ -90,8 +80,9 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
 def item_matches(item, params):
@@ -117,13 +108,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
-        vm_refs = [resolve_vm_ref(entry, module.session.subscription_id) for entry in params["vms"] or []]
-    except ValueError as error:
-        module.fail_json(msg=f"vms: {error}")
 
     def run():
         check_vault_options(module.params)
+        try:
+            vm_refs = [resolve_vm_ref(entry, module.session.subscription_id) for entry in params["vms"] or []]
+        except ValueError as error:
+            raise Refusal(f"vms: {error}") from error
         items = list_protected_vms(module.session, params["vault_name"], params["resource_group"])
         not_protected = []
         if vm_refs:

@@ -12,20 +12,6 @@ description:
   - Lists a protected VM's recovery points, newest first, optionally within a time window; or returns the
     latest one, or the closest one at or before a given time.
 options:
-  vm:
-    description: The VM, by O(vm.id) or by O(vm.name) and O(vm.resource_group).
-    type: dict
-    required: true
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM.
-        type: str
   latest:
     description: Return only the newest recovery point (within the window, if one is set).
     type: bool
@@ -41,6 +27,7 @@ options:
     type: str
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.vm
   - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group

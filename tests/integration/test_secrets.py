@@ -25,8 +25,9 @@ AUX_TOKEN = "aux-token-7f3c9e1b5d2a-from-the-guard-tenant"
 REMOTE_GUARD = ("/subscriptions/3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a/resourceGroups/rg-security/providers/"
                 "Microsoft.DataProtection/resourceGuards/guard-remote-weu")
 
-PLAYBOOK = textwrap.dedent("""\
-    - name: Secrets stay secret
+# The start of a play on the controller against the emulator (PLAY_NAME replaced); its own vars follow.
+PLAY_HEADER = """\
+    - name: PLAY_NAME
       hosts: localhost
       connection: local
       gather_facts: false
@@ -35,6 +36,9 @@ PLAYBOOK = textwrap.dedent("""\
           ca_bundle: "{{{{ emulator_ca }}}}"
       vars:
         ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
+"""
+
+PLAYBOOK = textwrap.dedent(PLAY_HEADER.replace("PLAY_NAME", "Secrets stay secret") + """\
         guard_token: {token}
       tasks:
         - name: A vault
@@ -113,16 +117,7 @@ def test_pin_and_token_never_in_verbose_output(emulator, tmp_path, verbosity):
     assert stat.S_IMODE(os.stat(pin_file).st_mode) == 0o600
 
 
-VAULT_ROLE_PLAYBOOK = textwrap.dedent("""\
-    - name: The vault role, with a guard token in a vault entry
-      hosts: localhost
-      connection: local
-      gather_facts: false
-      module_defaults:
-        group/azure_backup.recovery_services.all:
-          ca_bundle: "{{{{ emulator_ca }}}}"
-      vars:
-        ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
+VAULT_ROLE_PLAYBOOK = textwrap.dedent(PLAY_HEADER.replace("PLAY_NAME", "The vault role, with a guard token in a vault entry") + """\
         azure_backup_vaults:
           - name: rsv-role-secrets
             resource_group: rg-backup-weu
