@@ -21,7 +21,7 @@ description:
   - O(restore_type=new_vm) creates a VM named O(vm_name) in O(target_resource_group), in O(virtual_network) and
     O(subnet), optionally in availability zone O(zone). Azure gives it no public IP.
   - O(restore_type=replace_disks) swaps the disks of the original VM for the restored ones. The VM's current disks are
-    kept but detached: this changes the running VM, so it needs O(confirm_replace_disks=true).
+    kept but detached - this changes the running VM, so it needs O(confirm_replace_disks=true).
   - O(cross_region=true) restores into the vault's paired region (Azure's cross-region restore) from the points
     replicated there; the vault needs cross-region restore enabled (M(azure_backup.recovery_services.rsv_vault)
     O(azure_backup.recovery_services.rsv_vault#module:cross_region_restore)); otherwise the task is refused with the reason.
