@@ -3,9 +3,23 @@
 
 from __future__ import annotations
 
+# The suboptions of one VM reference (VM_REF_OPTIONS in module_utils/_backup.py), for vm and vms alike.
+_VM_SUBOPTIONS = r"""
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM (may differ from the vault's).
+        type: str
+"""
+
 
 class ModuleDocFragment:
-    """How options name a VM (``VM_REF_OPTIONS`` in module_utils/_backup.py): by resource id, or by name and resource group."""
+    """How options name a VM: by resource id, or by name and resource group, never both."""
 
     DOCUMENTATION = r"""
 options:
@@ -13,18 +27,7 @@ options:
     description:
       - The VM, by O(vm.id), or by O(vm.name) and O(vm.resource_group). Giving both forms is refused.
     type: dict
-    required: true
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM (may differ from the vault's).
-        type: str
-"""
+    required: true""" + _VM_SUBOPTIONS
 
     VMS = r"""
 options:
@@ -32,15 +35,4 @@ options:
     description:
       - VMs, each by O(vms[].id), or by O(vms[].name) and O(vms[].resource_group). Giving both forms for one VM is refused.
     type: list
-    elements: dict
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM (may differ from the vault's).
-        type: str
-"""
+    elements: dict""" + _VM_SUBOPTIONS
