@@ -18,6 +18,7 @@ Imported by ``_client`` when it builds a client, so importing ``_client`` alone 
 from __future__ import annotations
 
 import random
+import ssl
 import time
 from urllib.parse import urlparse
 
@@ -51,6 +52,17 @@ def is_safe_post(url):
     """True when ``url`` names a POST action that is safe to repeat (see SAFE_POST_ACTIONS)."""
     path = urlparse(url).path.rstrip("/")
     return path.rsplit("/", 1)[-1].lower() in SAFE_POST_ACTIONS
+
+
+def is_permanent(error):
+    """True for a failure no retry can cure: a TLS certificate or CA bundle problem anywhere in the chain."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLError) or "CA certificate bundle" in str(error):
+            return True
+        error = getattr(error, "inner_exception", None) or error.__cause__ or error.__context__
+    return False
 
 
 def jittered(seconds):
@@ -87,6 +99,8 @@ class PatientRetryPolicy(RetryPolicy):
         return super()._is_method_retryable(settings, request, response=response)
 
     def increment(self, settings, response=None, error=None):
+        if error is not None and is_permanent(error):
+            return False
         if not super().increment(settings, response=response, error=error):
             return False
         answer = response if isinstance(response, PipelineResponse) else None

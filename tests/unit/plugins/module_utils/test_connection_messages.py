@@ -4,6 +4,7 @@ import datetime
 import socket
 import ssl
 import threading
+import time
 
 import pytest
 from azure.core import PipelineClient
@@ -87,8 +88,8 @@ def fixture_tls_server(tmp_path):
         listener.close()
 
 
-def failure(url, ca_bundle):
-    pipeline = PipelineClient(url, policies=[PatientRetryPolicy(0)], connection_verify=ca_bundle)
+def failure(url, ca_bundle, budget=0):
+    pipeline = PipelineClient(url, policies=[PatientRetryPolicy(budget)], connection_verify=ca_bundle)
     with pytest.raises(AzureError) as raised:
         pipeline.send_request(HttpRequest("GET", url + "/metadata/endpoints"))
     return client.translate_error("read vault v1", raised.value, ca_bundle, url=url)
@@ -127,3 +128,11 @@ def test_connection_refused_names_the_place_and_cloud_environment():
     message = str(failure(f"https://127.0.0.1:{port}", True))
     assert f"127.0.0.1:{port}" in message
     assert "refused" in message and "cloud_environment" in message
+
+
+def test_a_certificate_failure_is_not_retried(tls_server, tmp_path):
+    url, dummy = tls_server()
+    dummy_key, dummy_cert, other_ca = make_ca(tmp_path, "other")
+    started = time.monotonic()
+    assert "not signed" in str(failure(url, other_ca, budget=60))
+    assert time.monotonic() - started < 5
