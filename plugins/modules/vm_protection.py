@@ -13,13 +13,20 @@ description:
     another policy, resumes, stops or removes protection, undeletes soft-deleted items, and triggers
     on-demand backups.
   - Built for many VMs in one task. It lists the vault's protected VMs once and its policies once; an
-    idempotent run sends no write and the same few reads whatever the number of VMs. Only VMs that are not
-    protected yet are read (and checked) one by one. Container discovery runs at most once, only when a VM
-    to protect is not yet among the vault's protectable VMs. Writes start together, at most O(max_parallel)
-    at a time, and are then awaited together.
-  - Before protecting a new VM, cheap pre-checks run (O(precheck)) - the VM exists, is in the vault's region,
-    and is not protected by another vault. A VM failing them is skipped with the reason while the others go on,
-    unless O(all_or_nothing) is set. M(azure_backup.recovery_services.vm_backup_precheck) runs every pre-check.
+    idempotent run sends no write, no per-VM request and the same few reads whatever the number of VMs.
+    Container discovery runs at most once, only when a VM to protect is not yet among the vault's protectable VMs.
+  - Writes start together, at most O(max_parallel) at a time, and are awaited together through the vault's jobs
+    listing (one paged read per round for all of them, not one status poll per VM); a write whose job did not
+    finish in time is read back in the protected-items listing before it is reported failed. Just before the
+    first write the protected items are listed once more, so a write another run made meanwhile is not repeated.
+  - O(wait_timeout) is one deadline for the whole task (discovery and every wait share it). With O(wait=false)
+    nothing is awaited, discovery included; VMs that need discovery first are left for the next run (C(deferred)).
+  - Before protecting a VM the vault has not discovered, cheap pre-checks run (O(precheck)) from listings - the VM
+    exists and is in the vault's region (the subscription's VM status listing), no other vault protects it (the
+    protected items of the subscription's other vaults in that region). A VM the vault's protectable items
+    list already passes them. A VM failing them is failed with the reason Azure's data gave (C(ineligible)) while
+    the others go on, unless O(all_or_nothing) is set. M(azure_backup.recovery_services.vm_backup_precheck) runs
+    every pre-check.
   - The task fails when any VM failed, after the other VMs were handled; RV(vms) says what happened to each.
   - VMs may live in other resource groups than the vault, but in the vault's subscription and region.
 options:
@@ -96,7 +103,7 @@ options:
     type: bool
     default: false
   precheck:
-    description: Run the cheap pre-checks on VMs that are not protected yet (one VM read and one backup-status query each).
+    description: Run the cheap pre-checks, from listings, on VMs that the vault has not discovered yet.
     type: bool
     default: true
   all_or_nothing:
@@ -104,7 +111,7 @@ options:
     type: bool
     default: false
   max_parallel:
-    description: How many VMs are written (and awaited) at once.
+    description: How many writes are sent at once.
     type: int
     default: 10
 extends_documentation_fragment:
@@ -197,6 +204,13 @@ vms:
     error:
       description: Why the VM failed (pre-check finding, bad input or Azure error); absent when it did not.
       type: str
+    ineligible:
+      description: True when the VM failed its pre-checks for a reason Azure's data gave (other region, protected
+        elsewhere, not found), rather than on an error; the vm_backup role's C(skip) gate skips such VMs.
+      type: bool
+    deferred:
+      description: True when the VM needs container discovery first and O(wait=false) left it for the next run.
+      type: bool
   sample:
     - id: /subscriptions/0000/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/web-01
       name: web-01
@@ -212,6 +226,15 @@ summary:
   returned: always
   type: dict
   sample: {total: 3, changed: 1, unchanged: 2, failed: 0, actions: {protect: 1, none: 2}}
+requests:
+  description:
+    - What the task sent - C(listings) (each counted once, all its pages together), C(writes) (item writes and
+      discovery), C(job_list_rounds) (rounds of the jobs listing that awaited the writes), C(item_polls) (per-item
+      status polls, only for deletions and on-demand backups) and C(backup_status_queries) (per-VM pre-check queries,
+      only for VMs the listings could not decide).
+  returned: always
+  type: dict
+  sample: {listings: 3, writes: 14, job_list_rounds: 2, item_polls: 0, backup_status_queries: 0}
 """
 
 import time
