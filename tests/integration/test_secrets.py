@@ -151,9 +151,12 @@ def test_vault_role_loops_never_print_the_guard_token(emulator, tmp_path, verbos
     assert succeeding.returncode == 0, output[-6000:]
 
 
+DEMO_ESTATE = ROOT / "tests" / "emulator" / "estates" / "demo.yml"
+
+
 @pytest.fixture(scope="module")
 def demo():
-    running = start_emulator(ROOT / "tests" / "emulator" / "estates" / "demo.yml", extra_args=("--lro-delay", "0.2"))
+    running = start_emulator(DEMO_ESTATE, extra_args=("--lro-delay", "0.2"))
     yield running
     running.process.terminate()
     running.process.wait(timeout=10)
@@ -162,7 +165,7 @@ def demo():
 @pytest.mark.parametrize("verbosity", ["-v", "-vvvv"])
 def test_rollout_and_audit_never_print_a_secret(demo, tmp_path, verbosity):
     """site.yml and audit.yml with a guard token in every vault entry (unused by Azure, still passed around)."""
-    demo.reset()
+    demo.reset(DEMO_ESTATE)
     inventory = ROOT / "playbooks" / "inventories" / "emulator"
     with open(inventory / "group_vars" / "all.yml", encoding="utf-8") as handle:
         vaults = yaml.safe_load(handle)["azure_backup_vaults"]
