@@ -460,7 +460,7 @@ class AzureSession:
 
         url = path if path.startswith("https://") else self.cloud["resource_manager"] + path
         separator = "&" if "?" in url else "?"
-        if "api-version=" not in url:
+        if "api-version=" not in url and api_version:
             url = f"{url}{separator}api-version={api_version}"
         request = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
         response = self.call(operation, self.client(client).send_request, request)

@@ -150,7 +150,7 @@ class ScriptedSession(client.AzureSession):
         self.answers = list(answers)
         self.sent = []
 
-    def send(self, operation, method, path, api_version, body=None, client="recoveryservices"):  # pylint: disable=redefined-outer-name
+    def send(self, operation, method, path, api_version, body=None, client="recoveryservices"):  # pylint: disable=redefined-outer-name,unused-argument
         self.sent.append((method, path, api_version))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):

@@ -1,6 +1,7 @@
 """TLS and connection failures name the place and the option that fixes them: real handshakes over azure-core."""
 
 import datetime
+import ipaddress
 import socket
 import ssl
 import threading
@@ -46,7 +47,7 @@ def make_server_files(directory, ca_key, ca_cert, expired):
     not_after = now - datetime.timedelta(days=1) if expired else now + datetime.timedelta(days=10)
     cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca_cert.subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=20)).not_valid_after(not_after)
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256()))
     cert_path, key_path = directory / "server.pem", directory / "server-key.pem"

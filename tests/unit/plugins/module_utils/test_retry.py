@@ -1,6 +1,7 @@
 """The client layer's pipeline policies, run in a real azure-core pipeline over a scripted transport."""
 
 import pytest
+from azure.core.credentials import AccessToken
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.core.pipeline import Pipeline
 from azure.core.pipeline.transport import HttpTransport
@@ -31,7 +32,7 @@ class ScriptedTransport(HttpTransport):
     def clock(self):
         return self.now
 
-    def send(self, request, **kwargs):
+    def send(self, request, **kwargs):  # pylint: disable=unused-argument
         self.requests.append(request)
         self.authorizations.append(request.headers.get("Authorization"))
         outcome = self.outcomes.pop(0)
@@ -150,8 +151,7 @@ class CountingCredential:
     def __init__(self):
         self.calls = []
 
-    def get_token(self, *scopes, **kwargs):
-        from azure.core.credentials import AccessToken
+    def get_token(self, *scopes, **kwargs):  # pylint: disable=unused-argument
         self.calls.append(kwargs.get("claims"))
         return AccessToken(f"token-{len(self.calls)}", 10 ** 10)
 
