@@ -43,6 +43,8 @@ CRR_API_VERSION = "2021-11-15"
 STORAGE_API_VERSION = "2023-05-01"
 NETWORK_API_VERSION = "2024-05-01"
 GROUP_API_VERSION = "2021-04-01"
+VM_API_VERSION = "2024-07-01"
+DISK_API_VERSION = "2025-01-02"
 FINISHED_OK = ("completed", "completedwithwarnings")
 RUNNING = ("inprogress", "cancelling")
 JOB_POLL_SECONDS = 2
@@ -205,6 +207,14 @@ def get_resource(session, what, resource, api_version):
         raise
 
 
+def read_vault_info(session, group, name):
+    """A vault's id, name, location and whether cross-region restore is enabled (one GET)."""
+    vault = as_mapping(session.call(f"read vault {name}", session.client("recoveryservices").vaults.get, group, name))
+    redundancy = (vault.get("properties") or {}).get("redundancySettings") or {}
+    return {"id": vault["id"], "name": vault["name"], "location": normalise_location(vault.get("location")),
+            "cross_region_restore": redundancy.get("crossRegionRestore") == "Enabled"}
+
+
 class VmRestoreSource:
     """One protected VM of one vault, in the primary region or (``cross_region``) its vault's paired region."""
 
@@ -224,13 +234,12 @@ class VmRestoreSource:
     def secondary_scope(self):
         return f"/subscriptions/{self.session.subscription_id}/providers/Microsoft.RecoveryServices/locations/{self.region}"
 
-    def read_vault(self):
-        """The vault (id, location, CRR state) and the region the restore lands in; refuses CRR a vault does not offer."""
-        vault = as_mapping(self.session.call(f"read vault {self.vault_name}", self.session.client("recoveryservices").vaults.get,
-                                             self.vault_group, self.vault_name))
-        redundancy = (vault.get("properties") or {}).get("redundancySettings") or {}
-        self.vault = {"id": vault["id"], "name": vault["name"], "location": normalise_location(vault.get("location")),
-                      "cross_region_restore": redundancy.get("crossRegionRestore") == "Enabled"}
+    def read_vault(self, known=None):
+        """The vault (``read_vault_info``, or ``known`` when the caller read it) and the region the restore lands in.
+
+        Refuses cross-region restore for a vault that does not offer it.
+        """
+        self.vault = known or read_vault_info(self.session, self.vault_group, self.vault_name)
         self.region = self.vault["location"]
         if self.cross_region:
             pair = paired_region(self.vault["location"])

@@ -217,14 +217,12 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
     ARCHIVE, ArchivedPoint, check_point_options, require_usable, usable_tier,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._restore import (
-    FINISHED_OK, NEW_VM, REPLACE_DISKS, RESTORE_DISKS, RUNNING, VmRestoreSource, check_targets, created_ids, describe_point, get_resource,
-    id_or_name, job_status, job_summary, restore_properties,
+    DISK_API_VERSION, FINISHED_OK, NEW_VM, REPLACE_DISKS, RESTORE_DISKS, RUNNING, VM_API_VERSION, VmRestoreSource, check_targets, created_ids,
+    describe_point, get_resource, id_or_name, job_status, job_summary, restore_properties,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_name, check_resource_group, check_wait_timeout
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
-DISK_API_VERSION = "2025-01-02"
-VM_API_VERSION = "2024-07-01"
 REHYDRATION_DAYS = (10, 30)
 # Options each restore type needs (checked before any request).
 REQUIRED = {RESTORE_DISKS: ("target_resource_group", "staging_storage_account"),
