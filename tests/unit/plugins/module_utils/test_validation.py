@@ -58,6 +58,7 @@ def test_tags_beyond_azure_limits(tags, expected):
 
 
 def test_resource_ids():
+    pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core (installed with the Azure SDKs) parses resource ids")
     workspace = f"/subscriptions/{GUID}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws"
     assert validation.check_resource_id(workspace, "workspace_id", "Microsoft.OperationalInsights/workspaces") == workspace
     assert "workspace_id 'ws' is not a resource id" in refusal(validation.check_resource_id, "ws", "workspace_id")
