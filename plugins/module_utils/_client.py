@@ -606,6 +606,9 @@ def translate_error(operation, error, ca_bundle=None, retry_timeout=None, url=No
     if azure_error is not None:
         code = getattr(azure_error, "code", None)
     message = connection_failure_message(error, ca_bundle, url)
+    # Certificate and CA-bundle failures are never retried (PatientRetryPolicy): no budget was used.
+    retried = status in RETRIED_STATUSES or (type(error).__name__ in ("ServiceRequestError", "ServiceResponseError")
+                                             and not (message and ("certificate" in message or "CA bundle" in message)))
     if message is None:
         message = getattr(error, "message", None) or str(error)
         if code and message.startswith(f"({code})"):
@@ -613,6 +616,6 @@ def translate_error(operation, error, ca_bundle=None, retry_timeout=None, url=No
         message = message.split("\nCode:")[0].strip()
         if "Cache encryption is impossible" in message:
             message += f" (token_cache=unencrypted, or {TOKEN_CACHE_VARIABLE}=unencrypted, keeps tokens in a file only you can read)"
-    if retry_timeout and (status in RETRIED_STATUSES or type(error).__name__ in ("ServiceRequestError", "ServiceResponseError")):
+    if retry_timeout and retried:
         message += f" (retried for up to retry_timeout={retry_timeout} s; raise it, or {RETRY_TIMEOUT_VARIABLE}, to wait longer)"
     return AzureOperationError(operation, message, status=status, code=code)

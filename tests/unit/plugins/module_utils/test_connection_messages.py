@@ -93,14 +93,15 @@ def failure(url, ca_bundle, budget=0):
     pipeline = PipelineClient(url, policies=[PatientRetryPolicy(budget)], connection_verify=ca_bundle)
     with pytest.raises(AzureError) as raised:
         pipeline.send_request(HttpRequest("GET", url + "/metadata/endpoints"))
-    return client.translate_error("read vault v1", raised.value, ca_bundle, url=url)
+    return client.translate_error("read vault v1", raised.value, ca_bundle, retry_timeout=budget, url=url)
 
 
 def test_a_ca_that_does_not_sign_the_server_names_ca_bundle(tls_server, tmp_path):
     url, dummy = tls_server()
     dummy_key, dummy_cert, other_ca = make_ca(tmp_path, "other")
-    message = str(failure(url, other_ca))
+    message = str(failure(url, other_ca, budget=60))
     assert "not signed by a CA this task trusts" in message
+    assert "retry_timeout" not in message
     assert "ca_bundle" in message and "REQUESTS_CA_BUNDLE" in message
     assert url.split("//")[1] in message
     assert "HTTPSConnectionPool" not in message
@@ -126,7 +127,8 @@ def test_a_bundle_that_is_not_pem_names_the_file_and_the_option(tls_server, tmp_
 def test_connection_refused_names_the_place_and_cloud_environment():
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
-    message = str(failure(f"https://127.0.0.1:{port}", True))
+    message = str(failure(f"https://127.0.0.1:{port}", True, budget=1))
+    assert "retry_timeout=1" in message
     assert f"127.0.0.1:{port}" in message
     assert "refused" in message and "cloud_environment" in message
 
