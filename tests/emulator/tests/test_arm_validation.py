@@ -48,3 +48,16 @@ def test_tags_at_the_limits_are_accepted(raw):
     tags = {f"t{index}": "v" for index in range(49)}
     tags["n" * 512] = "v" * 256
     assert raw.arm("PUT", vault_path("rsv-tags-ok"), dict(VAULT_BODY, tags=tags)).status_code == 201
+
+
+@pytest.mark.parametrize("time_zone, status", [("Mars/Olympus_Mons", 400), ("Europe/Berlin", 400), ("W. Europe Standard Time", 200)])
+def test_a_policy_time_zone_must_be_a_windows_id(raw, time_zone, status):
+    assert raw.arm("PUT", vault_path("rsv-time-zones"), VAULT_BODY).status_code in (200, 201)
+    policy = raw.arm("GET", vault_path("rsv-time-zones") + "/backupPolicies/DefaultPolicy").json()
+    policy["properties"]["timeZone"] = time_zone
+    response = raw.arm("PUT", vault_path("rsv-time-zones") + "/backupPolicies/vm-zoned", {"properties": policy["properties"]})
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert error_code(response) == "UserErrorInvalidRequestParameter"
+    else:
+        assert response.json()["properties"]["timeZone"] == time_zone

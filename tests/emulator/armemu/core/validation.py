@@ -12,12 +12,17 @@
   ``InvalidTagNameLength`` and ``InvalidTagNameCharacters`` (same pattern; wording inferred), and
   ``InvalidTagCount`` for more than 50 (code inferred).
 
+- A backup policy time zone that is not a Windows time zone id: 400 ``UserErrorInvalidRequestParameter``
+  ("Parameter NO_PARAM in request is invalid...", the answer quoted in 2i2c-org/infrastructure#4414 for a
+  wrong time zone). The ids are in windows_time_zones.txt (Unicode CLDR's windowsZones.xml).
+
 ``AZURE_REGIONS`` is the public cloud's physical regions as ``az account list-locations`` and
 learn.microsoft.com's region list name them; the emulator serves it at
 ``GET /subscriptions/{s}/locations`` and Recovery Services vaults are offered in all of them.
 """
 
 import re
+from pathlib import Path
 
 from .errors import ArmError
 
@@ -25,6 +30,9 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 MAX_TAGS, MAX_TAG_NAME, MAX_TAG_VALUE = 50, 512, 256
 TAG_NAME_RESERVED = "<>%&\\?/"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+WINDOWS_TIME_ZONES = frozenset(line.strip() for line in (Path(__file__).parent / "windows_time_zones.txt").read_text(encoding="utf-8").splitlines()
+                               if line.strip() and not line.startswith("#"))
 
 AZURE_REGIONS = {
     "eastus": "East US", "eastus2": "East US 2", "southcentralus": "South Central US", "westus2": "West US 2", "westus3": "West US 3",
@@ -73,6 +81,13 @@ def check_tags(tags):
         if len(str(value)) > MAX_TAG_VALUE:
             raise ArmError(400, "InvalidTagValueLength", f"Tag value too large.  Following tag value '{value}' exceeded the maximum length. "
                                                          f"Maximum allowed length for tag value - '{MAX_TAG_VALUE}' characters.")
+
+
+def check_time_zone(time_zone):
+    """``timeZone`` of a backup policy; unset means UTC. Compared without case, as Windows does."""
+    if time_zone is not None and str(time_zone).lower() not in {zone.lower() for zone in WINDOWS_TIME_ZONES}:
+        raise ArmError(400, "UserErrorInvalidRequestParameter",
+                       "Parameter NO_PARAM in request is invalid. Please provide correct value for parameter NO_PARAM")
 
 
 def location_list(subscription_id):

@@ -32,6 +32,7 @@ from armemu.core.http import empty_response, json_response
 from armemu.core.lro import accepted, status_response
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
+from armemu.core.validation import check_time_zone
 from armemu.resources._backup_support import vault_items, without_retry_after
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault
 from armemu.resources.backup_jobs import finish_job, start_job
@@ -319,6 +320,7 @@ def put_policy(req):
     vault_id = require_vault(req)["id"]
     store, name = req.emu.store, req.params["policyName"]
     current = find_policy(store, vault_id, name)
+    check_time_zone((req.json().get("properties") or {}).get("timeZone"))
     body = policy_resource(vault_id, current["name"] if current else name, checked_policy(req.json().get("properties"), current))
     users = policy_users(store, vault_id, body["id"]) if current else []
     if not users:
