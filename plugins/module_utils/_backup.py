@@ -330,13 +330,25 @@ class JobWatch:
         self.operation, self.since = operation, since
         self.rounds = 0
 
-    def await_all(self, awaiting, deadline, first_pause):
-        """{key: (job id, error or None)} for the items whose job finished before ``deadline``; the others are missing."""
-        outcomes, pause = {}, max(first_pause, 0.5)
+    # Rounds in a row that show no job for an item (or fail) before ``settled`` is asked instead.
+    ROUNDS_BEFORE_FALLBACK = 3
+
+    def await_all(self, awaiting, deadline, first_pause, settled=None):
+        """{key: (job id, error or None)} for the items whose job finished before ``deadline``; the others are missing.
+
+        ``settled(keys)``, when given, returns the keys whose item already shows its wanted state: it is asked
+        (one read) only after ROUNDS_BEFORE_FALLBACK rounds in a row that could not see every pending item's job,
+        so a job Azure never lists (or a jobs listing that keeps failing) cannot hold the wait to the deadline.
+        """
+        outcomes, pause, blind_rounds = {}, max(first_pause, 0.5), 0
         while True:
             pending = {container: key for container, key in awaiting.items() if key not in outcomes}
             if not pending:
                 return outcomes
+            if settled and blind_rounds >= self.ROUNDS_BEFORE_FALLBACK:
+                blind_rounds = 0
+                outcomes.update((key, (None, None)) for key in settled(set(pending.values())))
+                continue
             if time.monotonic() + pause > deadline:
                 return outcomes
             time.sleep(pause)
@@ -345,7 +357,9 @@ class JobWatch:
             try:
                 jobs = newest_job_by_container(list_jobs_since(self.session, self.vault, self.resource_group, self.operation, self.since))
             except AzureOperationError:
-                continue  # a failed round is not a failed write: the next round (or the final listing) tells
+                blind_rounds += 1
+                continue  # a failed round is not a failed write: the next round (or the item listing) tells
+            blind_rounds = blind_rounds + 1 if any(container not in jobs for container in pending) else 0
             for container, key in pending.items():
                 finished = job_outcome(jobs[container]) if container in jobs else None
                 if finished:

@@ -450,21 +450,28 @@ class ProtectionRun:
         watch = JobWatch(self.session, self.vault, self.resource_group, STEP_JOB_OPERATIONS[step], since)
         awaiting = {short_container_name(plan["names"][0]): position for position, (plan, _response) in enumerate(to_await)}
         first_pause = min(retry_after_seconds(response.headers) or FIRST_JOB_POLL_SECONDS for _plan, response in to_await)
-        outcomes = watch.await_all(awaiting, self.deadline, first_pause)
+        outcomes = watch.await_all(awaiting, self.deadline, first_pause,
+                                   settled=lambda positions: self.settled(step, [(position, to_await[position][0]) for position in positions]))
         self.requests["job_list_rounds"] += watch.rounds
-        unfinished = [plan for position, (plan, _response) in enumerate(to_await) if position not in outcomes]
         for position, (job_id, error) in outcomes.items():
             plan = to_await[position][0]
             plan["jobs"][step] = job_id
             if error:
                 plan["error"] = f"{STEP_VERBS[step]} VM {plan['ref']['label']} failed: {error}"
+        unfinished = [(position, plan) for position, (plan, _response) in enumerate(to_await) if position not in outcomes]
         if unfinished:
-            self.listings.forget("protected")
-            items = self.listings.protected_here()
-            for plan in unfinished:
-                if step in plan_vm(items.get(plan["ref"]["key"]), dict(self.params, policy=plan["policy"]))["steps"]:
+            done = set(self.settled(step, unfinished))
+            for position, plan in unfinished:
+                if position not in done:
                     plan["error"] = (f"{STEP_VERBS[step]} VM {plan['ref']['label']}: not finished within wait_timeout "
                                      f"({self.params['wait_timeout']} s for the whole task); raise wait_timeout or set wait=false")
+
+    def settled(self, step, entries):
+        """The keys of ``entries`` ((key, plan) pairs) whose item shows the step done, from ONE protected-items listing."""
+        self.listings.forget("protected")
+        items = self.listings.protected_here()
+        return [key for key, plan in entries
+                if step not in plan_vm(items.get(plan["ref"]["key"]), dict(self.params, policy=plan["policy"]))["steps"]]
 
     def await_step(self, plan, step, response):
         label = f"{STEP_VERBS[step]} VM {plan['ref']['label']}"

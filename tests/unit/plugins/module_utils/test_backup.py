@@ -54,3 +54,18 @@ def test_a_failed_listing_round_is_retried_and_the_deadline_ends_the_wait(monkey
     watch = backup.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
     assert watch.await_all({"c": 0}, deadline=30, first_pause=1) == {}
     assert 1 <= watch.rounds <= 6
+
+
+def test_items_whose_job_never_shows_are_settled_from_the_item_listing(monkeypatch):
+    monkeypatch.setattr(backup, "list_jobs_since", lambda *args: [job("a", "iaasvmcontainerv2;rg;vm1", "Completed")])
+    monkeypatch.setattr(backup.time, "sleep", lambda seconds: None)
+    asked = []
+
+    def settled(keys):
+        asked.append(set(keys))
+        return keys
+
+    watch = backup.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
+    outcomes = watch.await_all({"iaasvmcontainerv2;rg;vm1": 0, "iaasvmcontainerv2;rg;vm2": 1}, deadline=float("inf"), first_pause=1, settled=settled)
+    assert outcomes == {0: ("a", None), 1: (None, None)}
+    assert asked == [{1}] and watch.rounds == backup.JobWatch.ROUNDS_BEFORE_FALLBACK
