@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: restore_drill
 short_description: Prove a vault's VMs can be restored - restore a sample as new VMs in isolation, verify, measure RPO and RTO, clean up
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Runs a restore drill for one Recovery Services vault, on the controller, in one task whatever the number of VMs.
   - Chooses a sample of the vault's protected VMs (O(vms), O(sample_tags), O(sample_count), O(sample_share)), and

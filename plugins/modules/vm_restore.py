@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vm_restore
 short_description: Restore an Azure VM from a recovery point - its disks, a new VM, or its own disks replaced
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Restores a VM protected by a Recovery Services vault from one of its recovery points, and waits for Azure's
     restore job. Returns the job, its duration, the point and tier used, and the ids of what the restore created.
