@@ -32,6 +32,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
     normalise_location, odata_filter, parse_time, short_container_name,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping, parse_resource_id
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._polling import poll_delays
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import ARCHIVE, choose_point, usable_tier
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
@@ -47,7 +48,6 @@ VM_API_VERSION = "2024-07-01"
 DISK_API_VERSION = "2025-01-02"
 FINISHED_OK = ("completed", "completedwithwarnings")
 RUNNING = ("inprogress", "cancelling")
-JOB_POLL_SECONDS = 2
 # Azure Backup cannot stage a restore in premium or zone-redundant storage (Azure Backup's "Restore VMs" page:
 # a staging location must be a standard, non-zone-redundant account in the vault's region).
 UNSUPPORTED_STAGING_SKUS = ("Premium_LRS", "Premium_ZRS", "Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS")
@@ -362,12 +362,18 @@ class VmRestoreSource:
                                  body={"crossRegionRestoreAccessDetails": token.get("properties") or {}, "restoreRequest": properties})
 
     def wait_for_job(self, job_id, deadline):
-        """Poll the job until it leaves InProgress or the monotonic ``deadline`` passes; return the last job read."""
+        """Poll the job until it leaves InProgress or the monotonic ``deadline`` passes; return the last job read.
+
+        Azure's job reads carry no Retry-After: the pause grows from a second to ``poll_delays``' cap, so a
+        restore of minutes costs a few reads and one of hours some hundreds, not one per second.
+        """
+        delays = poll_delays()
         while True:
             job = self.read_job(job_id)
-            if job_status(job) not in RUNNING or time.monotonic() + JOB_POLL_SECONDS > deadline:
+            delay = next(delays)
+            if job_status(job) not in RUNNING or time.monotonic() + delay > deadline:
                 return job
-            time.sleep(JOB_POLL_SECONDS)
+            time.sleep(delay)
 
 
 def check_targets(session, kind, targets, region, vm_size=None):

@@ -358,13 +358,15 @@ class Drill:
         for group in leftovers:
             self.remove_group(group)
         report["leftovers_removed"], self.deleted = self.deleted, []
-        environment = self.make_environment()
-        results = [outcome for dummy, outcome, dummy_error in run_parallel(lambda vm: self.guarded_vm(vm, environment), chosen,
-                                                                             self.params["max_parallel"])]
+        try:
+            environment = self.make_environment()
+            results = [outcome for dummy, outcome, dummy_error in run_parallel(lambda vm: self.guarded_vm(vm, environment), chosen,
+                                                                                 self.params["max_parallel"])]
+        finally:  # a drill that fails midway still removes what it made (and its tags let the next drill finish the job)
+            if not self.params["keep"]:
+                self.remove_group({"name": self.group, "tags": {DRILL_STAGING_TAG: staging_account_name(self.vault["id"], self.drill_id)}})
         for outcome in results:
             outcome["passed"], outcome["reasons"] = judge(outcome, self.params["rpo_hours"], self.params["rto_minutes"])
-        if not self.params["keep"]:
-            self.remove_group({"name": self.group, "tags": {DRILL_STAGING_TAG: staging_account_name(self.vault["id"], self.drill_id)}})
         finished = datetime.now(timezone.utc)
         report.update(vms=results, totals=totals(results), environment=environment, cleanup={"kept": self.params["keep"], "deleted": self.deleted},
                       finished=finished.strftime("%Y-%m-%dT%H:%M:%SZ"), wall_seconds=round((finished - self.started).total_seconds(), 1))
