@@ -15,12 +15,10 @@ and signs in again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
+from urllib.parse import quote
 
 METADATA_CACHE_SECONDS = 3600
 CACHE_DIR_VARIABLE = "AZURE_BACKUP_CACHE_DIR"
@@ -38,7 +36,8 @@ def cache_directory(environ=None):
 
 
 def metadata_cache_path(url, environ=None):
-    return os.path.join(cache_directory(environ), "cloud-metadata-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:32] + ".json")
+    """One file per URL, its name the URL itself, quoted (no hashing: every task pays for what it imports)."""
+    return os.path.join(cache_directory(environ), "cloud-metadata-" + quote(url, safe="")[:200] + ".json")
 
 
 def read_cached_metadata(url, environ=None, now=None):
@@ -56,6 +55,10 @@ def read_cached_metadata(url, environ=None, now=None):
 
 def write_cached_metadata(url, document, environ=None):
     """Keep ``document`` for the next task; a cache that cannot be written is simply not used."""
+    from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import (  # pylint: disable=import-outside-toplevel
+        write_file_atomically,
+    )
+
     path = metadata_cache_path(url, environ)
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
