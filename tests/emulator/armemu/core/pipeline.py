@@ -31,7 +31,7 @@ SUBSCRIPTION_NOT_FOUND = "The subscription '{}' could not be found."
 
 def dispatch(emu, method, target, headers, body):
     req = Request(emu, method, target, headers, body)
-    req.route, params = routing.match(req.method, req.segments)
+    req.route, params = routing.match(req.method, req.segments, req)
     req.params = params or {}
     if req.route is not None and req.route.kind == "control":
         return _run_handler(req)

@@ -9,6 +9,11 @@ Route kinds:
 - ``arm``: needs a bearer token and an ``api-version``; counted in the request log.
 - ``aad`` / ``metadata``: no token; logged but not counted as ARM requests.
 - ``control``: the emulator's own ``/_emulator`` API; never logged.
+
+Guards: ``@route(..., when=predicate)`` serves a request only when ``predicate(req, params)`` holds,
+and then wins over an unguarded route of the same template. One Azure path can serve several
+workloads (a protected item is an Azure VM or a file share, told apart by its container name or
+its body); each workload's file keeps its own handler instead of branching inside another's.
 """
 
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ class Route:
     kind: str
     write: bool
     pattern: tuple
+    when: object = None
 
     def match(self, segments):
         """The captured parameters if ``segments`` fits this route, else None."""
@@ -40,7 +46,8 @@ class Route:
 
     @property
     def specificity(self):
-        return tuple(not segment[0] for segment in self.pattern)
+        """Literals earlier win; at equal templates a guarded route beats an unguarded one."""
+        return (tuple(not segment[0] for segment in self.pattern), self.when is not None)
 
 
 _ROUTES = []
@@ -56,12 +63,12 @@ def _compile(template):
     return tuple(pattern)
 
 
-def route(method, template, *, kind="arm", write=None):
+def route(method, template, *, kind="arm", write=None, when=None):
     """Register the decorated function as the handler of ``method template``.
 
     ``write`` says whether the request counts as a write in the request log; it defaults to
     True for PUT/PATCH/POST/DELETE. Declare ``write=False`` on POSTs that only read (Azure has a
-    few, e.g. ``backupStatus``).
+    few, e.g. ``backupStatus``). ``when(req, params)``: serve only the requests it accepts.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown route kind {kind!r}")
@@ -69,18 +76,22 @@ def route(method, template, *, kind="arm", write=None):
 
     def register(handler):
         is_write = method in WRITE_METHODS if write is None else write
-        _ROUTES.append(Route(method, template, handler, kind, is_write, _compile(template)))
+        _ROUTES.append(Route(method, template, handler, kind, is_write, _compile(template), when))
         return handler
     return register
 
 
-def match(method, segments):
-    """The best route for ``method`` and decoded ``segments`` and its parameters, or (None, None)."""
+def match(method, segments, req=None):
+    """The best route for ``method`` and decoded ``segments`` and its parameters, or (None, None).
+
+    A guarded route is a candidate only when ``req`` is given and its guard accepts it."""
     candidates = []
     for candidate in _ROUTES:
         if candidate.method != method:
             continue
         params = candidate.match(segments)
+        if params is not None and candidate.when is not None and (req is None or not candidate.when(req, params)):
+            continue
         if params is not None:
             candidates.append((candidate.specificity, candidate, params))
     if not candidates:
