@@ -82,6 +82,30 @@ def side_by_side(emulator, module_args, runs, collections, token_cache):
     return vault_samples, ping_samples
 
 
+def module_processes(emulator, module_args, runs, collections, token_cache):
+    """The module processes alone (``python -m``, no controller), alternately: what the module itself adds to a task."""
+    env = dict(playbook_env(emulator), PYTHONPATH=str(collections), AZURE_BACKUP_CACHE_DIR=tempfile.mkdtemp(prefix="task-time-cache-"))
+    if token_cache:
+        env["AZURE_BACKUP_TOKEN_CACHE"] = token_cache
+    arguments = dict(pair.split("=", 1) for pair in module_args.split())
+    files = {}
+    for name, args in (("rsv_vault", arguments), ("ping", {})):
+        handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # pylint: disable=consider-using-with
+        with handle:
+            json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
+        files[name] = handle.name
+    commands = {"rsv_vault": [sys.executable, "-m", "ansible_collections.azure_backup.recovery_services.plugins.modules.rsv_vault", files["rsv_vault"]],
+                "ping": [sys.executable, "-m", "ansible.modules.ping", files["ping"]]}
+    timed(commands["rsv_vault"], env)
+    samples = {"rsv_vault": [], "ping": []}
+    for dummy in range(runs):
+        for name, command in commands.items():
+            samples[name].append(timed(command, env))
+    for path in files.values():
+        os.unlink(path)
+    return {name: round(statistics.median(values), 3) for name, values in samples.items()}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=9)
@@ -94,8 +118,9 @@ def main():
               "import_seconds_median": {name: import_seconds(statement, args.runs, args.collections) for name, statement in IMPORTS.items()}}
     emulator = start_emulator(extra_args=("--lro-delay", "0.3"))
     try:
-        vault_samples, ping_samples = side_by_side(emulator, "name=rsv-timing resource_group=rg-backup-weu location=westeurope",
-                                                   args.runs, args.collections, args.token_cache)
+        module_args = "name=rsv-timing resource_group=rg-backup-weu location=westeurope"
+        vault_samples, ping_samples = side_by_side(emulator, module_args, args.runs, args.collections, args.token_cache)
+        report["module_process_seconds_median"] = module_processes(emulator, module_args, args.runs, args.collections, args.token_cache)
     finally:
         emulator.process.terminate()
         if args.token_cache and not token_file_existed and token_file.exists():
@@ -105,6 +130,7 @@ def main():
     report["ansible_builtin_ping_seconds"] = {"median": round(statistics.median(ping_samples), 3),
                                               "samples": [round(sample, 3) for sample in ping_samples]}
     report["ratio_rsv_vault_to_ping"] = round(statistics.median(vault_samples) / statistics.median(ping_samples), 3)
+    report["ratio_median_of_pairs"] = round(statistics.median(vault / ping for vault, ping in zip(vault_samples, ping_samples)), 3)
     print(json.dumps(report, indent=2))
 
 
