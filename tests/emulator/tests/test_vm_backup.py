@@ -48,11 +48,18 @@ def test_nothing_is_protectable_before_a_refresh(backup_client):
 
 
 def test_refresh_202_location_then_204_and_status(backup_client, raw):
+    started = raw.arm("POST", f"{vault_path(VAULT)}/backupFabrics/Azure/refreshContainers", api_version="2026-10-01")
+    # Both polling headers and no Retry-After, as in Azure's recorded answers.
+    assert started.status_code == 202 and "Retry-After" not in started.headers
+    assert "/backupFabrics/Azure/operationsStatus/" in started.headers["Azure-AsyncOperation"]
+    assert operation_id(started.headers["Location"]) == operation_id(started.headers["Azure-AsyncOperation"])
+    polled = raw.session.get(started.headers["Azure-AsyncOperation"], headers={"Authorization": f"Bearer {raw.token()}"})
+    assert polled.status_code == 200 and polled.json()["status"] == "InProgress" and "Retry-After" not in polled.headers
     op = refresh(backup_client)
     status = raw.arm("GET", f"{vault_path(VAULT)}/backupFabrics/Azure/operationsStatus/{op}", api_version="2026-10-01")
     assert status.status_code == 200 and status.json()["status"] == "Succeeded"
-    started = [entry for entry in raw.requests_since()["requests"] if entry["method"] == "POST"]
-    assert started[0]["status"] == 202 and started[0]["write"] is True
+    posts = [entry for entry in raw.requests_since()["requests"] if entry["method"] == "POST" and entry["kind"] == "arm"]
+    assert posts[0]["status"] == 202 and posts[0]["write"] is True
 
 
 def test_protectable_items_exclude_other_region_and_protected_elsewhere(backup_client):
@@ -291,7 +298,9 @@ def test_jobs_filter_and_cancel(backup_client):
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%d %I:%M:%S %p")
     assert len(list(backup_client.backup_jobs.list(VAULT, GROUP, filter=f"startTime eq '{since}'"))) == 2
     cancelled = backup_client.job_cancellations.trigger(VAULT, GROUP, running[0].name, cls=raw_response)
-    assert cancelled.http_response.status_code == 202
+    assert cancelled.http_response.status_code == 202 and "Retry-After" not in cancelled.http_response.headers
+    assert f"/backupJobs/{running[0].name}/operationsStatus/" in cancelled.http_response.headers["Azure-AsyncOperation"]
+    assert f"/backupJobs/{running[0].name}/operationResults/" in cancelled.http_response.headers["Location"]
     assert wait_job(backup_client, running[0].name).properties.status == "Cancelled"
     container, item_name = names("vm-win-01")
     assert list(backup_client.recovery_points.list(VAULT, GROUP, FABRIC, container, item_name)) == []
