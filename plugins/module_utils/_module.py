@@ -89,8 +89,8 @@ class AzureBackupModule(AnsibleModule):
         except Exception as error:  # pylint: disable=broad-exception-caught  # reported as a bug, with its traceback
             if _is_azure_error(error):
                 self.fail_azure(translate_error("Azure request", error, self.session.ca_bundle, self.session.retry_timeout))
-            self.fail_json(msg=f"unexpected {type(error).__name__} in azure_backup.recovery_services (a bug; please report it with the "
-                               f"task's output at -vvv): {error}", exception=traceback.format_exc())
+            self.fail_json(msg=f"unexpected {type(error).__name__} in azure_backup.recovery_services (a bug; please report it with its "
+                               f"traceback, shown with ANSIBLE_DISPLAY_TRACEBACK=error or -vvv): {error}", exception=traceback.format_exc())
         self.exit_json(**result)
 
 
