@@ -116,6 +116,31 @@ def test_delete_policy_in_use_is_refused_then_allowed(backup_client):
     assert backup_client.protection_policies.begin_delete(VAULT, GROUP, "DefaultPolicy").result() is None
 
 
+def test_delete_of_an_unused_policy_is_200_empty_without_lro_headers(backup_client, raw):
+    """Azure's recorded answer: 200, no body, no Azure-AsyncOperation/Location/Retry-After; gone at once."""
+    path = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.RecoveryServices/vaults/{VAULT}/backupPolicies/EnhancedPolicy"
+    answer = raw.arm("DELETE", path, api_version="2026-10-01")
+    assert (answer.status_code, answer.content) == (200, b"")
+    assert not {"Azure-AsyncOperation", "Location", "Retry-After"} & set(answer.headers)
+    with pytest.raises(ResourceNotFoundError):
+        backup_client.protection_policies.get(VAULT, GROUP, "EnhancedPolicy")
+
+
+def test_enum_values_in_any_casing_are_answered_in_azure_spelling(raw):
+    wire = {"properties": {"backupManagementType": "azureiaasvm", "policyType": "v1", "instantRpRetentionRangeInDays": 2,
+                           "schedulePolicy": {"schedulePolicyType": "simpleschedulepolicy", "scheduleRunFrequency": "daily",
+                                              "scheduleRunTimes": ["2026-01-01T22:00:00Z"]},
+                           "retentionPolicy": {"retentionPolicyType": "longtermretentionpolicy", "dailySchedule": {
+                               "retentionTimes": ["2026-01-01T22:00:00Z"], "retentionDuration": {"count": 30, "durationType": "days"}}}}}
+    path = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.RecoveryServices/vaults/{VAULT}/backupPolicies/pol-case"
+    answer = raw.arm("PUT", path, wire, api_version="2026-10-01")
+    assert answer.status_code == 200, answer.text
+    stored = answer.json()["properties"]
+    assert (stored["backupManagementType"], stored["policyType"]) == ("AzureIaasVM", "V1")
+    assert (stored["schedulePolicy"]["schedulePolicyType"], stored["schedulePolicy"]["scheduleRunFrequency"]) == ("SimpleSchedulePolicy", "Daily")
+    assert stored["retentionPolicy"]["dailySchedule"]["retentionDuration"]["durationType"] == "Days"
+
+
 def test_counts_in_the_list(backup_client):
     counts = {policy.name: policy.properties.protected_items_count
               for policy in backup_client.backup_policies.list(VAULT, GROUP, filter="backupManagementType eq 'AzureIaasVM'")}

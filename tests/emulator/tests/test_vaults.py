@@ -230,3 +230,22 @@ def test_invalid_property_values_are_400(rs_client, raw):
     response = raw.arm("PATCH", vault_path("rsv-values"),
                        {"properties": {"securitySettings": {"softDeleteSettings": {"softDeleteRetentionPeriodInDays": 7}}}})
     assert response.status_code == 400 and "14 and 180" in response.json()["error"]["message"]
+
+
+def test_enum_values_in_any_casing_are_answered_in_azure_spelling(raw):
+    """What az sends (AlwaysOn, systemassigned,userassigned, standard) is accepted and answered in Azure's spelling."""
+    identity = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-backup-weu/providers/" \
+               "Microsoft.ManagedIdentity/userAssignedIdentities/id-backup"
+    body = {"location": "westeurope", "sku": {"name": "standard"},
+            "identity": {"type": "systemassigned,userassigned", "userAssignedIdentities": {identity: {}}},
+            "properties": {"securitySettings": {"softDeleteSettings": {"softDeleteState": "AlwaysOn", "enhancedSecurityState": "alwayson"}},
+                           "publicNetworkAccess": "disabled"}}
+    answer = raw.arm("PUT", vault_path("rsv-casing"), body)
+    assert answer.status_code == 201, answer.text
+    vault = answer.json()
+    assert vault["identity"]["type"] == "SystemAssigned, UserAssigned"
+    soft_delete = vault["properties"]["securitySettings"]["softDeleteSettings"]
+    assert (soft_delete["softDeleteState"], soft_delete["enhancedSecurityState"]) == ("AlwaysON", "AlwaysON")
+    assert vault["properties"]["publicNetworkAccess"] == "Disabled"
+    refused = raw.arm("PUT", vault_path("rsv-casing-bad"), {**body, "properties": {"publicNetworkAccess": "sometimes"}})
+    assert refused.status_code == 400 and "Allowed values: Enabled, Disabled" in refused.json()["error"]["message"]

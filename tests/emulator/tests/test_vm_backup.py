@@ -81,6 +81,19 @@ def test_a_vm_created_after_the_refresh_is_not_listed_until_the_next(backup_clie
     assert "vm-late" in protectable_names(backup_client)
 
 
+def test_containers_filter_by_friendly_name_status_and_management_type(backup_client):
+    for vm in ("vm-linux-01", "vm-win-01"):
+        protect(backup_client, vm)
+
+    def listed(filter_text):
+        return [container.name for container in backup_client.backup_protection_containers.list(VAULT, GROUP, filter=filter_text)]
+    both = listed("backupManagementType eq 'AzureIaasVM' and status eq 'Registered'")
+    assert both == ["IaasVMContainer;iaasvmcontainerv2;rg-app-weu;vm-linux-01", "IaasVMContainer;iaasvmcontainerv2;rg-app-weu;vm-win-01"]
+    assert listed("backupManagementType eq 'AzureIaasVM' and status eq 'Registered' and friendlyName eq 'VM-WIN-01'") == [both[1]]
+    assert listed("backupManagementType eq 'AzureIaasVM' and status eq 'NotRegistered'") == []
+    assert listed("backupManagementType eq 'AzureWorkload'") == []
+
+
 def test_protecting_needs_no_refresh_as_templates_and_terraform_do(backup_client):
     """Azure's quickstart templates, Bicep modules and Terraform PUT the item without refreshContainers first."""
     item = protect(backup_client, "vm-linux-01")
