@@ -146,7 +146,10 @@ def test_estate_vaults_section(raw, rs_client):
 
 def test_unknown_paths_and_methods(raw):
     unknown = raw.arm("GET", f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Nothing/things")
-    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "InvalidResourceType"
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "InvalidResourceNamespace"
+    assert "Microsoft.Nothing" in unknown.json()["error"]["message"]
+    unknown_type = raw.arm("GET", f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.RecoveryServices/nothings")
+    assert unknown_type.status_code == 404 and unknown_type.json()["error"]["code"] == "InvalidResourceType"
     wrong_method = raw.arm("POST", vault_path("rsv-post"))
     assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"] == "MethodNotAllowed"
-    assert raw.requests_since()["counts"] == {"GET": 1, "POST": 1}
+    assert raw.requests_since()["counts"] == {"GET": 2, "POST": 1}

@@ -71,10 +71,23 @@ def _run_handler(req):
 
 
 def _no_route(req):
-    """404 for a path nothing emulates, 405 for a known path with another method."""
+    """404 for a path nothing emulates, 405 for a known path with another method. A resource
+    provider namespace nothing serves is ARM's 404 ``InvalidResourceNamespace`` (recorded answer);
+    an unknown type in a served namespace stays ``InvalidResourceType``."""
     if routing.path_exists(req.segments):
         return ArmError(405, "MethodNotAllowed", f"The emulator serves {req.path} but not with {req.method}.")
+    namespace = _namespace(req.segments)
+    if namespace and namespace.lower() not in routing.namespaces():
+        return ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{namespace}' is invalid.")
     return ArmError(404, "InvalidResourceType", f"The emulator has no route for {req.method} {req.path}.")
+
+
+def _namespace(segments):
+    """The last resource provider namespace a path names (after its last ``providers`` segment), if any."""
+    lowered = [segment.lower() for segment in segments]
+    if "providers" not in lowered[:-1]:
+        return None
+    return segments[len(lowered) - 1 - lowered[::-1].index("providers") + 1]
 
 
 def _check_arm_request(emu, req):

@@ -107,3 +107,12 @@ def path_exists(segments):
 
 def all_routes():
     return list(_ROUTES)
+
+
+def namespaces():
+    """Lower-cased resource provider namespaces some route serves (the segment after ``providers``)."""
+    found = set()
+    for candidate in _ROUTES:
+        literals = [text for _, text in candidate.pattern]
+        found.update(literals[index + 1] for index, text in enumerate(literals[:-1]) if text == "providers")
+    return found
