@@ -284,20 +284,26 @@ def short_container_name(container):
     return ";".join(parts[1:] if len(parts) == 4 else parts).lower()
 
 
-def list_jobs_since(session, vault, resource_group, operation, since):
-    """The vault's Azure-VM jobs of one ``operation`` started at or after ``since`` (every page, newest first)."""
-    window = odata_filter({"backupManagementType": IAAS_VM, "operation": operation, "startTime": filter_date(since),
+def list_jobs_since(session, vault, resource_group, operation, since, backup_management_type=IAAS_VM):
+    """The vault's jobs of one ``operation`` and management type (Azure VMs unless told) started at or after ``since``
+    (every page, newest first)."""
+    window = odata_filter({"backupManagementType": backup_management_type, "operation": operation, "startTime": filter_date(since),
                            "endTime": filter_date(datetime.now(timezone.utc) + timedelta(days=1))})
     return list_all(session, f"list {operation} jobs of vault {vault}", backup_client(session).backup_jobs.list,
                     vault, resource_group, filter=window)
 
 
-def newest_job_by_container(jobs):
-    """{short container name: the newest job} (jobs come newest first, but do not rely on it)."""
+def job_container(properties):
+    """An Azure-VM job's key: its short container name, lower-cased."""
+    return (properties.get("containerName") or "").lower()
+
+
+def newest_job_by_container(jobs, job_key=job_container):
+    """{job_key(job properties): the newest job} (jobs come newest first, but do not rely on it)."""
     newest = {}
     for job in jobs:
         properties = job.get("properties") or {}
-        key = (properties.get("containerName") or "").lower()
+        key = job_key(properties)
         if key and (key not in newest or (properties.get("startTime") or "") > (newest[key]["properties"].get("startTime") or "")):
             newest[key] = job
     return newest
@@ -318,16 +324,17 @@ def job_outcome(job):
 class JobWatch:
     """Awaits many writes of one vault through the vault's jobs listing: one paged read per round, not one poll per item.
 
-    ``awaiting`` maps each written item's short container name to a key of the caller's; ``rounds``
+    ``awaiting`` maps each written item's job key (``job_key``: the short container name for Azure VMs) to a key of the caller's; ``rounds``
     counts the listings sent.  The pause between rounds starts at ``first_pause`` (Azure's
     Retry-After) and grows by half each round up to ``MAX_PAUSE``.
     """
 
     MAX_PAUSE = 10.0
 
-    def __init__(self, session, vault, resource_group, operation, since):
+    def __init__(self, session, vault, resource_group, operation, since, backup_management_type=IAAS_VM, job_key=job_container):
         self.session, self.vault, self.resource_group = session, vault, resource_group
         self.operation, self.since = operation, since
+        self.backup_management_type, self.job_key = backup_management_type, job_key
         self.rounds = 0
 
     # Rounds in a row that show no job for an item (or fail) before ``settled`` is asked instead.
@@ -355,7 +362,8 @@ class JobWatch:
             pause = min(pause * 1.5, self.MAX_PAUSE)
             self.rounds += 1
             try:
-                jobs = newest_job_by_container(list_jobs_since(self.session, self.vault, self.resource_group, self.operation, self.since))
+                jobs = newest_job_by_container(list_jobs_since(self.session, self.vault, self.resource_group, self.operation, self.since,
+                                                               self.backup_management_type), self.job_key)
             except AzureOperationError:
                 blind_rounds += 1
                 continue  # a failed round is not a failed write: the next round (or the item listing) tells
