@@ -20,7 +20,6 @@ from armemu.core.http import json_response
 from armemu.core.lro import accepted, iso, result_response, status_response, utc_now
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_kinds import for_management_type
 from armemu.resources._backup_support import (BMS_PAGE_SIZE, CONTAINER, CONTAINER_TYPE, FABRIC, VM_ITEM_TYPE, bms_error, container_name,
                                               fabric_id, filter_terms, item_name, matching_ids, protected_vms, request_vault,
                                               without_retry_after)
@@ -100,9 +99,6 @@ def protectable_item(vault, vm_resource_id):
 @route("GET", VAULT + "/backupProtectableItems")
 def list_protectable_items(req):
     vault = require_vault(req)
-    other_kind = for_management_type("protectableItems.list", filter_terms(req.query_value("$filter")).get("backupmanagementtype"))
-    if other_kind:  # e.g. SQL in a VM (_backup_kinds.py)
-        return other_kind(req, vault)
     store = req.emu.store
     fabric = store.get(fabric_id(vault["id"])) or {}
     discovered = (fabric.get("armemu") or {}).get("discovered", []) if _wants_vms(req) else []
@@ -128,9 +124,6 @@ def list_containers(req):
     and ``restore`` commands send them."""
     vault = require_vault(req)
     terms = filter_terms(req.query_value("$filter"))
-    other_kind = for_management_type("containers.list", terms.get("backupmanagementtype"))
-    if other_kind:  # e.g. SQL in a VM (_backup_kinds.py)
-        return other_kind(req, vault)
     containers = []
     if _wants_vms(req):
         for body in sorted(_containers(req.emu.store, vault["id"]), key=lambda body: body["id"].lower()):

@@ -33,7 +33,6 @@ from armemu.core.lro import accepted, status_response
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.core.validation import check_time_zone
-from armemu.resources._backup_kinds import for_management_type
 from armemu.resources._backup_support import vault_items, without_retry_after
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault
 from armemu.resources.backup_jobs import finish_job, start_job
@@ -298,9 +297,6 @@ def checked_policy(properties, current):
         raise invalid_policy("the backupManagementType of an existing policy cannot change")
     if properties["backupManagementType"] == "AzureIaasVM":
         return checked_vm_policy(properties)
-    other_kind = for_management_type("policy.check", properties["backupManagementType"])
-    if other_kind:  # e.g. SQL in a VM (_backup_kinds.py)
-        return dict(other_kind(properties), protectedItemsCount=0)
     return dict(copy.deepcopy(properties), protectedItemsCount=0)
 
 

@@ -37,7 +37,6 @@ from armemu.resources._backup_support import (BMS_PAGE_SIZE, ITEM, ITEM_TYPE, VM
                                               filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_item_id,
                                               short_container_name, soft_delete_settings, timespan, vault_holding, vault_items, vm_id_parts,
                                               vm_parts)
-from armemu.resources._backup_kinds import for_container
 from armemu.resources._passive_stamp import check_passive
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault, vault_id
 from armemu.resources.backup_jobs import finish_job, start_job
@@ -281,9 +280,6 @@ def _applier(store, vault, change, item_resource_id, requested, vm, policy):
 
 @route("PUT", ITEM)
 def put_item(req):
-    other_kind = for_container(req, "item.put")  # e.g. SQL in a VM (_backup_kinds.py)
-    if other_kind:
-        return other_kind(req)
     vault = require_vault(req)["id"]
     group, name = _names(req)
     requested = dict(req.json().get("properties") or {})
@@ -378,9 +374,6 @@ def _remover(store, vault, item_resource_id):
 
 @route("DELETE", ITEM)
 def delete_item(req):
-    other_kind = for_container(req, "item.delete")
-    if other_kind:
-        return other_kind(req)
     vault = require_vault(req)["id"]
     store = req.emu.store
     item = store.get(request_item_id(req))

@@ -17,7 +17,6 @@ from armemu.core.http import json_response
 from armemu.core.lro import iso
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_kinds import for_container
 from armemu.resources._backup_support import ITEM, bms_error, filter_terms, filter_window, in_window, item_not_found, request_item_id
 from armemu.resources._passive_stamp import passive_handler
 from armemu.resources._vault_support import require_vault
@@ -88,9 +87,6 @@ def list_recovery_points(req):
     secondary = passive_handler(req, "recoveryPoints.list")  # the secondary region's view (backup_crr.py)
     if secondary:
         return secondary(req)
-    other_kind = for_container(req, "points.list")  # e.g. SQL in a VM (_backup_kinds.py)
-    if other_kind:
-        return other_kind(req)
     item = _require_item(req)
     terms = filter_terms(req.query_value("$filter"))
     since, until = filter_window(terms, "startdate", "enddate")

@@ -39,7 +39,6 @@ from armemu.core.arm import normalise_location, resource_group_id
 from armemu.core.lro import utc_now
 from armemu.core.routing import route
 from armemu.resources import compute_disks, compute_vm_lifecycle, compute_vms, network
-from armemu.resources._backup_kinds import for_container
 from armemu.resources._backup_support import bms_error, parse_iso, request_vault, vm_id_parts
 from armemu.resources.backup_jobs import finish_job, job_status, start_job
 from armemu.resources.backup_operations import item_accepted, start_backup_operation
@@ -338,9 +337,6 @@ def job_length(plan, settings):
 
 @route("POST", RECOVERY_POINT + "/restore")
 def trigger_restore(req):
-    other_kind = for_container(req, "point.restore")  # e.g. SQL in a VM (_backup_kinds.py)
-    if other_kind:
-        return other_kind(req)
     item, point = require_point(req)
     store = req.emu.store
     vault = store.get(request_vault(req))

@@ -16,7 +16,6 @@ from datetime import timedelta
 from armemu.core.lro import iso, utc_now
 from armemu.core.routing import route
 from armemu.resources import compute_vms
-from armemu.resources._backup_kinds import for_container
 from armemu.resources._backup_support import ITEM, bms_error, item_not_found, parse_iso, request_item_id
 from armemu.resources._vault_support import require_vault
 from armemu.resources.backup_jobs import finish_job, job_status, snapshot_taken, start_job
@@ -67,9 +66,6 @@ def _job_finisher(store, job, item_resource_id, vm_resource_id, expiry):
 
 @route("POST", ITEM + "/backup")
 def trigger_backup(req):
-    other_kind = for_container(req, "item.backup")  # e.g. SQL in a VM (_backup_kinds.py)
-    if other_kind:
-        return other_kind(req)
     vault = require_vault(req)["id"]
     store = req.emu.store
     item = store.get(request_item_id(req))
