@@ -30,6 +30,19 @@ def test_vault_create_show_update_delete(az):
     assert missing.returncode != 0 and "ResourceNotFound" in missing.stderr
 
 
+def test_vault_encryption_with_a_customer_managed_key(az):
+    """az reads backupEncryptionConfigs/backupResourceEncryptionConfig, then PATCHes the vault's properties.encryption."""
+    az.ok("backup", "vault", "create", "-g", VAULT_GROUP, "-n", "rsv-conf-cmk", "-l", "westeurope")
+    identity = az.ok("backup", "vault", "identity", "assign", "--system-assigned", "-g", VAULT_GROUP, "-n", "rsv-conf-cmk")
+    assert identity["identity"]["type"] == "SystemAssigned" and identity["identity"]["principalId"]
+    key = "https://kv-backup.vault.azure.net/keys/backup-key/0123456789abcdef"
+    az.ok("backup", "vault", "encryption", "update", "-g", VAULT_GROUP, "-n", "rsv-conf-cmk", "--encryption-key-id", key,
+          "--mi-system-assigned")
+    shown = az.ok("backup", "vault", "encryption", "show", "-g", VAULT_GROUP, "-n", "rsv-conf-cmk")
+    assert (shown["properties"]["encryptionAtRestType"], shown["properties"]["keyUri"]) == ("CustomerManaged", key)
+    assert shown["properties"]["useSystemAssignedIdentity"] is True
+
+
 def test_backup_properties(az):
     az.ok("backup", "vault", "create", "-g", VAULT_GROUP, "-n", "rsv-conf-props", "-l", "westeurope")
     shown = az.ok("backup", "vault", "backup-properties", "show", "-g", VAULT_GROUP, "-n", "rsv-conf-props")
