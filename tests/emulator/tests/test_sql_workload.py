@@ -336,3 +336,13 @@ def test_sql_policy_time_zone_must_be_a_windows_id(client):
     with pytest.raises(HttpResponseError) as refused:
         client.protection_policies.create_or_update(VAULT, GROUP, "sql-tz", sql_policy(time_zone="Mars/Olympus"))
     assert refused.value.error.code == "UserErrorInvalidRequestParameter"
+
+
+def test_intent_delete_answers_204_as_the_spec_says(client):
+    register(client, "vm-sql-02")
+    item_id = f"{vault_path(VAULT)}/backupFabrics/Azure/protectionContainers/{container('vm-sql-02')}/protectableItems/SQLInstance;MSSQLSERVER"
+    intent = ProtectionIntentResource(properties=AzureWorkloadSQLAutoProtectionIntent(item_id=item_id, policy_id=policy_id()))
+    client.protection_intent.create_or_update(VAULT, GROUP, FABRIC, "intent-default", intent)
+    client.protection_intent.delete(VAULT, GROUP, FABRIC, "intent-default")
+    client.protection_intent.delete(VAULT, GROUP, FABRIC, "intent-default")
+    assert list(client.backup_protection_intent.list(VAULT, GROUP)) == []

@@ -38,7 +38,7 @@ URLs are the VM files' own routes: database items are stored where VM items are.
   ``itemId`` is an ``SQLInstance`` or ``SQLAvailabilityGroupContainer`` protectable item auto-protects
   that instance or group: its unprotected databases now and every new one an inquiry finds (Azure
   runs one every 8 hours), each with a ConfigureBackup job (``isUserTriggered: false``). PUT answers
-  200 with the intent (``protectionState: Protected``), DELETE 200; removing an intent leaves the
+  200 with the intent (``protectionState: Protected``), DELETE 204 (the spec's only code); removing an intent leaves the
   databases protected (documentation).
 """
 
@@ -322,7 +322,8 @@ def get_intent(req):
 @route("DELETE", INTENT)
 def delete_intent(req):
     _require_azure_fabric(req)
-    return empty_response(200 if req.emu.store.delete(_intent_id(req)) else 204)
+    req.emu.store.delete(_intent_id(req))
+    return empty_response(204)  # the spec's only answer (ProtectionIntent_Delete), whether or not the intent existed
 
 
 INTENT_FILTERS = {"backupmanagementtype": "backupManagementType", "policyname": "policyId"}

@@ -1,0 +1,740 @@
+#!/usr/bin/python
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sql_protection
+short_description: Protect SQL Server databases in Azure VMs, auto-protect instances and availability groups, back them up now
+version_added: 1.1.0
+description:
+  - For many SQL Server VMs and databases in one Recovery Services vault, in one task - registers each VM with the vault
+    for SQL workloads (Azure's C(VMAppContainer)) and runs the discovery (inquiry) of its instances, availability groups
+    and databases; protects named databases with an C(AzureWorkload) SQL policy, moves them to another policy,
+    resumes, stops (keeping the data by default) or removes their protection, undeletes soft-deleted ones;
+    auto-protects whole instances or availability groups (Azure's protection intent), so that databases created later
+    are protected as Azure discovers them; and triggers on-demand full, differential, copy-only full or log backups.
+  - Built for estates. It lists the vault's protected SQL databases once; an idempotent run sends no write and no
+    per-database request - only that listing (and the intents listing when O(servers[].auto_protect) is set).
+    The vault's workload containers, protectable items and policies are listed only when something is to be
+    registered, protected or moved. Discovery runs again only for a VM asked for (O(servers[].inquire)) or one on
+    which a database to protect is not yet known.
+  - Each database is refused before any write to it when Azure would refuse it - a database the discovery did not
+    find, C(tempdb) (never backed up), differential or log backups of C(master) (only full), a server whose backup
+    prerequisites fail (Azure's C(prebackupvalidation), for example C(UserErrorSQLNoSysadminMembership)) - while the
+    others go on. A policy that does not exist or is not an SQL policy fails the task before any write.
+  - Writes start together, at most O(max_parallel) at a time, and are awaited through the vault's jobs listing (one
+    paged read per round for all of them); registrations through the vault's containers listing. O(wait_timeout) is
+    one deadline for the whole task.
+  - The task fails when any database, server or auto-protection entry failed, after the others were handled.
+options:
+  servers:
+    description:
+      - The SQL Server VMs, each by O(servers[].id) or by O(servers[].name) and O(servers[].resource_group), with what
+        to protect on it.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM.
+        type: str
+      policy:
+        description: Policy for this VM's databases and auto-protection, in place of O(policy).
+        type: str
+      inquire:
+        description: Run the discovery (inquiry) on this VM again even when every named database is known (new databases, instances).
+        type: bool
+        default: false
+      databases:
+        description: Databases to protect (or stop, or remove, per O(state)).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: Database name.
+            type: str
+            required: true
+          instance:
+            description:
+              - SQL Server instance holding it (V(MSSQLSERVER) is the default instance).
+              - Mutually exclusive with O(servers[].databases[].availability_group).
+            type: str
+          availability_group:
+            description: Availability group holding it, in place of an instance.
+            type: str
+          policy:
+            description: Policy for this database, in place of O(servers[].policy) and O(policy).
+            type: str
+      auto_protect:
+        description:
+          - Instances or availability groups whose databases are all protected, those created later included.
+          - With O(state=absent) the auto-protection is removed (the databases stay protected, as on Azure).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          instance:
+            description: SQL Server instance. Give this or O(servers[].auto_protect[].availability_group).
+            type: str
+          availability_group:
+            description: Availability group.
+            type: str
+          policy:
+            description: Policy, in place of O(servers[].policy) and O(policy).
+            type: str
+  policy:
+    description:
+      - Name of the vault's SQL Server in Azure VM policy (C(AzureWorkload), C(SQLDataBase)), for example C(HourlyLogBackup).
+      - Needed to protect, resume or auto-protect; a protected database moves to it when it differs. Left unset,
+        protected databases keep their policy.
+    type: str
+  state:
+    description:
+      - V(present) registers the VMs and protects the databases (resuming stopped ones, undeleting soft-deleted ones first).
+      - V(stopped) stops the databases' protection and keeps the backup data (see O(retain)).
+      - V(absent) stops protection and deletes the backup data of the databases (needs O(delete_backup_data=true)) and
+        removes the auto-protection of the instances and groups.
+    type: str
+    default: present
+    choices: [present, stopped, absent]
+  retain:
+    description:
+      - With O(state=stopped), V(forever) keeps the recovery points until deleted (C(ProtectionStopped));
+        V(as_per_policy) as the policy says (C(BackupsSuspended)).
+    type: str
+    default: forever
+    choices: [forever, as_per_policy]
+  delete_backup_data:
+    description: Confirms that O(state=absent) deletes the databases' backup data. Without it, O(state=absent) is refused before any request.
+    type: bool
+    default: false
+  backup_now:
+    description: Trigger an on-demand backup of each named database once it is protected (with O(state=present)).
+    type: str
+    choices: [full, differential, log, copy_only_full]
+  backup_retention_days:
+    description:
+      - Days an on-demand V(full) or V(copy_only_full) point is kept (1-36135). Default 45 for full, 30 for copy-only (as az does).
+      - Differential and log points follow the policy.
+    type: int
+  wait_for_backup_job:
+    description: Wait until each on-demand backup job finishes and return its status.
+    type: bool
+    default: false
+  max_parallel:
+    description: How many writes are sent at once.
+    type: int
+    default: 10
+extends_documentation_fragment:
+  - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.state
+  - azure_backup.recovery_services.azure.WAIT
+author:
+  - Azure Backup collection maintainers (@azure-backup)
+"""
+
+EXAMPLES = r"""
+- name: Protect two databases and auto-protect the reporting instance of a SQL VM
+  azure_backup.recovery_services.sql_protection:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    policy: HourlyLogBackup
+    servers:
+      - name: vm-sql-01
+        resource_group: rg-sql
+        databases:
+          - {name: sales}
+          - {name: orders, availability_group: ag-orders}
+        auto_protect:
+          - {instance: REPORTING}
+
+- name: A copy-only full backup now, kept 90 days, waiting for the jobs
+  azure_backup.recovery_services.sql_protection:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    servers:
+      - {name: vm-sql-01, resource_group: rg-sql, databases: [{name: sales}]}
+    backup_now: copy_only_full
+    backup_retention_days: 90
+    wait_for_backup_job: true
+
+- name: Stop protecting a database, keeping its recovery points as long as the policy says
+  azure_backup.recovery_services.sql_protection:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    state: stopped
+    retain: as_per_policy
+    servers:
+      - {name: vm-sql-01, resource_group: rg-sql, databases: [{name: hr}]}
+"""
+
+RETURN = r"""
+databases:
+  description: One entry per named database, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - server: rg-sql/vm-sql-01
+      instance: MSSQLSERVER
+      name: sales
+      action: protect
+      changed: true
+      policy: HourlyLogBackup
+      protection_state: IRPending
+      job_id: 6a1c8f8e-0c7e-4b8e-9f0e-2b1f0f3f4a11
+      reason: not protected; protect with policy HourlyLogBackup
+servers:
+  description: One entry per VM - C(action) V(register) when it was (or would be) registered, V(inquire) when discovery ran, else V(none).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{server: rg-sql/vm-sql-01, container: "VMAppContainer;Compute;rg-sql;vm-sql-01", action: register, changed: true}]
+auto_protection:
+  description: One entry per O(servers[].auto_protect) entry - C(action) V(create), V(update) (other policy), V(delete) or V(none).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{server: rg-sql/vm-sql-01, instance: REPORTING, policy: HourlyLogBackup, action: create, changed: true}]
+summary:
+  description: Counts over the databases.
+  returned: always
+  type: dict
+  sample: {total: 3, changed: 1, unchanged: 2, failed: 0, actions: {protect: 1, none: 2}}
+requests:
+  description: What the task sent - C(listings) (each counted once, all its pages together), C(writes), C(job_list_rounds), C(polls).
+  returned: always
+  type: dict
+  sample: {listings: 1, writes: 0, job_list_rounds: 0, polls: 0}
+"""
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
+    FABRIC, InitialResponseOnly, JobWatch, VM_REF_OPTIONS, finish_write, list_all, list_containers, list_policies, resolve_vm_ref,
+    run_parallel, wait_for_job,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES, item_view, plan_vm
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_protection import (
+    AZURE_WORKLOAD, DEFAULT_INSTANCE, SQL_FILTER, SQL_ITEMS_FILTER, WORKLOAD_FILTER, backup_body, backup_expiry, container_name, database_errors,
+    database_key, index_protectable, index_protected, inquiry_failure, intent_body, intent_name, intent_target, is_registered,
+    parent_item_name, protect_body, register_body, stop_body, undelete_body, validation_failure,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+
+DATABASE_OPTIONS = dict(name=dict(type="str", required=True), instance=dict(type="str"), availability_group=dict(type="str"),
+                        policy=dict(type="str"))
+AUTO_PROTECT_OPTIONS = dict(instance=dict(type="str"), availability_group=dict(type="str"), policy=dict(type="str"))
+SERVER_OPTIONS = dict(VM_REF_OPTIONS, policy=dict(type="str"), inquire=dict(type="bool", default=False),
+                      databases=dict(type="list", elements="dict", default=[], options=DATABASE_OPTIONS),
+                      auto_protect=dict(type="list", elements="dict", default=[], options=AUTO_PROTECT_OPTIONS))
+STEP_JOB_OPERATIONS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete", "delete": "DeleteBackupData"}
+STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
+CLOCK_SKEW = timedelta(minutes=2)
+FIRST_POLL_SECONDS = 3
+CONTAINER_ROUND_SECONDS = (2.0, 10.0)
+
+
+def job_key(properties):
+    """A workload job's key: its container and database (``entityFriendlyName``), lower-cased."""
+    return f"{properties.get('containerName') or ''};{properties.get('entityFriendlyName') or ''}".lower()
+
+
+def parent_of(entry):
+    """(kind, name) of the instance or availability group an entry names (the default instance when neither)."""
+    if entry.get("availability_group"):
+        return "availability_group", entry["availability_group"]
+    return "instance", entry.get("instance") or DEFAULT_INSTANCE
+
+
+class SqlProtectionRun:
+    """One sql_protection task: listings, registration and discovery when needed, a plan per database, writes, results."""
+
+    def __init__(self, module, servers, expiry):
+        self.module = module
+        self.params = module.params
+        self.session = module.session
+        self.vault, self.resource_group = self.params["vault_name"], self.params["resource_group"]
+        self.servers, self.expiry = servers, expiry
+        self.deadline = time.monotonic() + self.params["wait_timeout"]
+        self.cache = {}
+        self.policies = {}
+        self.requests = {"listings": 0, "writes": 0, "job_list_rounds": 0, "polls": 0}
+
+    def remaining(self):
+        return max(0.0, self.deadline - time.monotonic())
+
+    @property
+    def backup(self):
+        return self.session.client("backup")
+
+    # --- listings (each at most once unless forgotten) -----------------------------------------
+
+    def listing(self, kind):
+        if kind not in self.cache:
+            self.requests["listings"] += 1
+            if kind == "protected":
+                found = list_all(self.session, f"list protected SQL databases of vault {self.vault}", self.backup.backup_protected_items.list,
+                                 self.vault, self.resource_group, filter=SQL_ITEMS_FILTER)
+            elif kind == "containers":
+                found = list_containers(self.session, self.vault, self.resource_group, WORKLOAD_FILTER)
+            elif kind == "protectable":
+                found = list_all(self.session, f"list protectable SQL items of vault {self.vault}", self.backup.backup_protectable_items.list,
+                                 self.vault, self.resource_group, filter=SQL_FILTER)
+            elif kind == "intents":
+                found = list_all(self.session, f"list auto-protection intents of vault {self.vault}", self.backup.backup_protection_intent.list,
+                                 self.vault, self.resource_group, filter=WORKLOAD_FILTER)
+            else:
+                found = list_policies(self.session, self.vault, self.resource_group)
+            self.cache[kind] = found
+        return self.cache[kind]
+
+    def forget(self, kind):
+        self.cache.pop(kind, None)
+
+    def protected(self):
+        return index_protected(self.listing("protected"))
+
+    def containers(self):
+        return {entry["name"].lower(): entry for entry in self.listing("containers")}
+
+    # --- planning --------------------------------------------------------------------------------
+
+    def targets(self):
+        """Every named database as (server, database option, parent kind, parent, key)."""
+        for server in self.servers:
+            for entry in server["databases"]:
+                kind, parent = parent_of(entry)
+                yield server, entry, kind, parent, database_key(server["container"], parent, entry["name"])
+
+    def plan_database(self, server, entry, kind, parent, key, item):
+        policy = entry.get("policy") or server["policy"]
+        plan = plan_vm(item, dict(self.params, policy=policy, backup_now=bool(self.params["backup_now"])))
+        if plan["error"]:
+            plan["error"] = f"policy is required to {plan['action'].replace('_', ' ')} (the database is {plan['before']['protection_state']})"
+        plan.update(server=server, entry=entry, kind=kind, parent=parent, key=key, item=item, policy=policy, jobs={},
+                    label=f"{server['ref']['label']}/{parent}/{entry['name']}")
+        errors = database_errors(entry, self.params["state"], self.params["backup_now"])
+        if errors:
+            plan["error"] = "; ".join(errors)
+        return plan
+
+    def plans(self):
+        items = self.protected()
+        return [self.plan_database(server, entry, kind, parent, key, items.get(key)) for server, entry, kind, parent, key in self.targets()]
+
+    def needs_discovery(self, plans):
+        """Servers that must be registered or inquired: a database to protect that the vault has no item for, an auto-protection, or inquire."""
+        wanted = {id(plan["server"]) for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]}
+        if self.params["state"] == "present":
+            wanted.update(id(server) for server in self.servers if server["inquire"] or self.intents_to_write(server))
+        return [server for server in self.servers if id(server) in wanted]
+
+    def intents_to_write(self, server):
+        """The server's auto-protection entries whose intent is missing or names another policy (read from ONE intents listing)."""
+        intents = {intent_target(intent): intent for intent in self.listing("intents")} if server["auto_protect"] else {}
+        missing = []
+        for entry in server["auto_protect"]:
+            current = intents.get((server["container"].lower(), parent_item_name(*parent_of(entry)).lower()))
+            policy_id = ((current or {}).get("properties") or {}).get("policyId") or ""
+            if policy_id.rstrip("/").rsplit("/", 1)[-1].lower() != (entry.get("policy") or server["policy"] or "").lower():
+                missing.append(entry)
+        return missing
+
+    # --- registration and discovery ------------------------------------------------------------
+
+    def register(self, servers):
+        """Register the servers the vault does not know, and await them through the containers listing."""
+        known = self.containers()
+        new = [server for server in servers if not is_registered(known.get(server["container"].lower()))]
+        for server in servers:
+            server["action"] = "register" if server in new else "none"
+        if not new or self.module.check_mode:
+            return
+        started = run_parallel(lambda server: self.session.call(
+            f"register VM {server['ref']['label']} for SQL workloads in vault {self.vault}", self.backup.protection_containers.begin_register,
+            self.vault, self.resource_group, FABRIC, server["container"], register_body(server["ref"]["id"]), polling=InitialResponseOnly()).result(),
+            new, self.params["max_parallel"])
+        for server, dummy, error in started:
+            self.requests["writes"] += 1
+            server["changed"] = True
+            if error:
+                server["error"] = str(error)
+        if not self.params["wait"]:
+            return
+        pending = [server for server in new if not server.get("error")]
+        pause = CONTAINER_ROUND_SECONDS[0]
+        while pending and time.monotonic() + pause <= self.deadline:
+            time.sleep(pause)
+            pause = min(pause * 1.5, CONTAINER_ROUND_SECONDS[1])
+            self.forget("containers")
+            known = self.containers()
+            pending = [server for server in pending if not is_registered(known.get(server["container"].lower()))]
+        for server in pending:
+            server["error"] = f"registration of VM {server['ref']['label']} not finished within wait_timeout ({self.params['wait_timeout']} s)"
+
+    def inquire(self, servers):
+        """Run the discovery again on ``servers`` (at most once each per task) and await it."""
+        servers = [server for server in servers if not server.get("error") and server.get("action") != "inquire"]
+        if not servers or self.module.check_mode:
+            return
+        operation = "discover SQL databases on VM {}"
+        started = run_parallel(lambda server: self.session.call_with_headers(
+            operation.format(server["ref"]["label"]), self.backup.protection_containers.inquire, self.vault, self.resource_group, FABRIC,
+            server["container"], filter="workloadType eq 'SQLDataBase'"), servers, self.params["max_parallel"])
+        to_await = []
+        for server, response, error in started:
+            self.requests["writes"] += 1
+            server.update(action="inquire" if server.get("action") != "register" else "register", changed=True)
+            if error:
+                server["error"] = str(error)
+            elif self.params["wait"]:
+                to_await.append((server, response))
+
+        def await_one(entry):
+            self.requests["polls"] += 1
+            return self.session.wait_for_operation(operation.format(entry[0]["ref"]["label"]), entry[1], self.remaining())
+        for (server, dummy), dummy_result, error in run_parallel(await_one, to_await, self.params["max_parallel"]):
+            if error:
+                server["error"] = str(error)
+        self.forget("containers")
+        self.forget("protectable")
+
+    def discover(self, plans):
+        """Registration, then discovery where a database to protect is not yet known; locate each database."""
+        servers = self.needs_discovery(plans)
+        if not servers:
+            return
+        self.register(servers)
+        if self.module.check_mode:
+            return
+        databases, dummy = index_protectable(self.listing("protectable"))
+        unknown = {id(plan["server"]) for plan in plans if plan["item"] is None and plan["action"] == PROTECT and plan["key"] not in databases}
+        self.inquire([server for server in servers if server["inquire"] or (id(server) in unknown and server.get("action") != "register")])
+
+    def locate(self, plans):
+        """Refuse, per database, what the protectable items say Azure would refuse (not discovered, prerequisites failed)."""
+        to_locate = [plan for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]]
+        if not to_locate:
+            return
+        if self.module.check_mode and any(plan["server"].get("action") == "register" for plan in to_locate):
+            databases = {}
+        else:
+            databases, dummy = index_protectable(self.listing("protectable"))
+        containers = self.containers()
+        for plan in to_locate:
+            server = plan["server"]
+            if server.get("error"):
+                plan["error"] = f"VM {server['ref']['label']}: {server['error']}"
+                continue
+            found = databases.get(plan["key"])
+            if found is None and self.module.check_mode and server.get("action") == "register":
+                plan["reason"] += " (after registering the VM and discovering its databases)"
+                continue
+            if found is None:
+                failure = inquiry_failure(containers.get(server["container"].lower()))
+                plan["error"] = failure or (f"database {plan['entry']['name']} was not found on {plan['kind'].replace('_', ' ')} {plan['parent']} "
+                                            f"of VM {server['ref']['label']} by Azure's discovery")
+                continue
+            plan["error"] = validation_failure(found)
+
+    def read_policies(self, plans):
+        """The policies the writes need, from ONE listing; an unknown or non-SQL policy fails the task before any write."""
+        wanted = {plan["policy"] for plan in plans if plan["steps"] and "protect" in plan["steps"] and plan["policy"]}
+        if self.params["state"] == "present":
+            wanted.update(entry.get("policy") or server["policy"] for server in self.servers for entry in self.intents_to_write(server))
+        wanted.discard(None)
+        if not wanted:
+            return
+        listed = {policy["name"].lower(): policy for policy in self.listing("policies")}
+        sql_policies = sorted(policy["name"] for policy in listed.values() if (policy.get("properties") or {}).get("backupManagementType") == AZURE_WORKLOAD)
+        for name in sorted(wanted):
+            policy = listed.get(name.lower())
+            properties = (policy or {}).get("properties") or {}
+            if policy is None or properties.get("backupManagementType") != AZURE_WORKLOAD or str(properties.get("workLoadType", "")).lower() != "sqldatabase":
+                what = "does not exist" if policy is None else f"is an {properties.get('backupManagementType')} policy"
+                raise Refusal(f"policy {name} {what} in vault {self.vault}; SQL databases need an SQL Server in Azure VM policy "
+                              f"({AZURE_WORKLOAD}): {', '.join(sql_policies) or 'none'}", sql_policies=sql_policies)
+            self.policies[name.lower()] = policy
+
+    # --- auto-protection -----------------------------------------------------------------------
+
+    def auto_protection(self):
+        """Plan and write the protection intents (one synchronous PUT or DELETE each)."""
+        entries = [(server, entry) for server in self.servers for entry in server["auto_protect"]]
+        if not entries or self.params["state"] == "stopped":
+            return [self.intent_result(server, entry, "none", None, "state stopped leaves auto-protection as it is") for server, entry in entries]
+        intents = {intent_target(intent): intent for intent in self.listing("intents")}
+        results = []
+        for server, entry in entries:
+            kind, parent = parent_of(entry)
+            item = parent_item_name(kind, parent)
+            current = intents.get((server["container"].lower(), item.lower()))
+            policy = entry.get("policy") or server["policy"]
+            results.append(self.write_intent(server, entry, item, current, policy))
+        return results
+
+    def write_intent(self, server, entry, item, current, policy):
+        if self.params["state"] == "absent":
+            if current is None:
+                return self.intent_result(server, entry, "none", None, "not auto-protected")
+            action, call = "delete", (self.backup.protection_intent.delete, current["name"])
+        else:
+            if entry not in self.intents_to_write(server):
+                return self.intent_result(server, entry, "none", policy, f"already auto-protected with policy {policy}")
+            if server.get("error"):
+                return self.intent_result(server, entry, "none", policy, "VM not registered", error=f"VM {server['ref']['label']}: {server['error']}")
+            item_id = f"{self.vault_id()}/backupFabrics/Azure/protectionContainers/{server['container']}/protectableItems/{item}"
+            action = "update" if current else "create"
+            call = (self.backup.protection_intent.create_or_update, current["name"] if current else intent_name(server["container"], item),
+                    intent_body(item_id, self.policies[policy.lower()]["id"]))
+        reason = f"{action} auto-protection of {item}" + (f" with policy {policy}" if action != "delete" else "")
+        if self.module.check_mode:
+            return self.intent_result(server, entry, action, policy, reason, changed=True)
+        try:
+            self.requests["writes"] += 1
+            self.session.call(f"{reason} on VM {server['ref']['label']}", call[0], self.vault, self.resource_group, FABRIC, *call[1:])
+        except AzureOperationError as error:
+            return self.intent_result(server, entry, action, policy, reason, changed=True, error=str(error))
+        return self.intent_result(server, entry, action, policy, reason, changed=True)
+
+    def vault_id(self):
+        return (f"/subscriptions/{self.session.subscription_id}/resourceGroups/{self.resource_group}"
+                f"/providers/Microsoft.RecoveryServices/vaults/{self.vault}")
+
+    @staticmethod
+    def intent_result(server, entry, action, policy, reason, changed=False, error=None):
+        kind, parent = parent_of(entry)
+        result = {"server": server["ref"]["label"], kind: parent, "policy": policy, "action": action, "changed": changed, "reason": reason}
+        if error:
+            result["error"] = error
+        return result
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def start_step(self, plan, step):
+        names = (plan["server"]["container"], (plan["item"] or {}).get("name") or f"SQLDataBase;{plan['parent']};{plan['entry']['name']}")
+        operation = f"{STEP_VERBS[step]} database {plan['label']} in vault {self.vault}"
+        items = self.backup.protected_items
+        if step == "delete":
+            return self.session.call_with_headers(operation, items.delete, self.vault, self.resource_group, FABRIC, *names)
+        if step == "backup":
+            return self.session.call_with_headers(operation, self.backup.backups.trigger, self.vault, self.resource_group, FABRIC, *names,
+                                                  backup_body(self.params["backup_now"], self.expiry))
+        if step == "protect":
+            body = protect_body(self.policies[plan["policy"].lower()]["id"])
+        elif step == "stop":
+            body = stop_body(STOP_STATES[self.params["retain"]], ((plan["item"] or {}).get("properties") or {}).get("policyId") or "")
+        else:
+            body = undelete_body()
+        return self.session.call(operation, items.begin_create_or_update, self.vault, self.resource_group, FABRIC, *names, body,
+                                 polling=InitialResponseOnly()).result()
+
+    def run_step(self, plans, index):
+        active = [plan for plan in plans if len(plan["steps"]) > index and not plan["error"]]
+        if not active:
+            return
+        since = datetime.now(timezone.utc) - CLOCK_SKEW
+        to_await = []
+        for plan, response, error in run_parallel(lambda plan: self.start_step(plan, plan["steps"][index]), active, self.params["max_parallel"]):
+            plan["written"] = True
+            self.requests["writes"] += 1
+            if error:
+                plan["error"] = str(error)
+            elif (self.params["wait"] or index + 1 < len(plan["steps"])) and response is not None and response.status_code in (201, 202):
+                to_await.append((plan, response))
+        for step in sorted({plan["steps"][index] for plan, dummy in to_await}):
+            group = [(plan, response) for plan, response in to_await if plan["steps"][index] == step]
+            if step == "backup":
+                for (plan, dummy), dummy_result, error in run_parallel(self.await_backup, group, self.params["max_parallel"]):
+                    if error:
+                        plan["error"] = str(error)
+            else:
+                self.await_through_jobs(step, group, since)
+
+    def await_through_jobs(self, step, to_await, since):
+        watch = JobWatch(self.session, self.vault, self.resource_group, STEP_JOB_OPERATIONS[step], since, AZURE_WORKLOAD, job_key)
+        awaiting = {f"{plan['server']['container']};{plan['entry']['name']}".lower(): position for position, (plan, dummy) in enumerate(to_await)}
+        first_pause = min(retry_after_seconds(response.headers) or FIRST_POLL_SECONDS for dummy, response in to_await)
+        outcomes = watch.await_all(awaiting, self.deadline, first_pause,
+                                   settled=lambda positions: self.settled(step, [(position, to_await[position][0]) for position in positions]))
+        self.requests["job_list_rounds"] += watch.rounds
+        for position, (job_id, error) in outcomes.items():
+            plan = to_await[position][0]
+            plan["jobs"][step] = job_id
+            if error:
+                plan["error"] = f"{STEP_VERBS[step]} database {plan['label']} failed: {error}"
+        unfinished = [(position, plan) for position, (plan, dummy) in enumerate(to_await) if position not in outcomes]
+        done = set(self.settled(step, unfinished)) if unfinished else set()
+        for position, plan in unfinished:
+            if position not in done:
+                plan["error"] = f"{STEP_VERBS[step]} database {plan['label']}: not finished within wait_timeout ({self.params['wait_timeout']} s)"
+
+    def settled(self, step, entries):
+        """Keys of ``entries`` whose item shows the step done, from ONE protected-items listing."""
+        self.forget("protected")
+        items = self.protected()
+        return [key for key, plan in entries
+                if step not in plan_vm(items.get(plan["key"]), dict(self.params, policy=plan["policy"], backup_now=False))["steps"]]
+
+    def await_backup(self, entry):
+        plan, response = entry
+        self.requests["polls"] += 1
+        plan["jobs"]["backup"] = finish_write(self.session, f"back up database {plan['label']}", response, self.remaining())
+        if self.params["wait_for_backup_job"] and plan["jobs"]["backup"]:
+            job = wait_for_job(self.session, self.vault, self.resource_group, plan["jobs"]["backup"], self.remaining())
+            plan["backup_job_status"] = (job.get("properties") or {}).get("status")
+
+    # --- reporting -------------------------------------------------------------------------------
+
+    def database_result(self, plan, final):
+        changed = bool(plan["steps"]) and not plan["error"] if self.module.check_mode else bool(plan.get("written"))
+        view = item_view(final.get(plan["key"])) if final is not None and plan.get("written") else (plan["after"] if changed else plan["before"])
+        result = {"server": plan["server"]["ref"]["label"], plan["kind"]: plan["parent"], "name": plan["entry"]["name"], "action": plan["action"],
+                  "changed": changed, "policy": view["policy"], "protection_state": view["protection_state"], "reason": plan["reason"],
+                  "job_id": next((plan["jobs"][step] for step in reversed(plan["steps"]) if step != "backup" and plan["jobs"].get(step)), None),
+                  "backup_job_id": plan["jobs"].get("backup")}
+        for key in ("backup_job_status", "error"):
+            if plan.get(key):
+                result[key] = plan[key]
+        return result
+
+    def server_result(self, server):
+        result = {"server": server["ref"]["label"], "container": server["container"], "action": server.get("action", "none"),
+                  "changed": bool(server.get("changed")) or (self.module.check_mode and server.get("action") == "register")}
+        if server.get("error"):
+            result["error"] = server["error"]
+        return result
+
+    @staticmethod
+    def summary(results):
+        actions = {}
+        for result in results:
+            actions[result["action"]] = actions.get(result["action"], 0) + 1
+        return {"total": len(results), "changed": sum(1 for result in results if result["changed"]),
+                "unchanged": sum(1 for result in results if not result["changed"] and not result.get("error")),
+                "failed": sum(1 for result in results if result.get("error")), "actions": actions}
+
+    def run(self):
+        plans = self.plans()
+        self.discover(plans)
+        self.locate(plans)
+        self.read_policies(plans)
+        if not self.module.check_mode:
+            for index in range(max((len(plan["steps"]) for plan in plans), default=0)):
+                self.run_step(plans, index)
+        intents = self.auto_protection()
+        final = None
+        if not self.module.check_mode and self.params["wait"] and any(plan.get("written") for plan in plans):
+            self.forget("protected")
+            final = self.protected()
+        databases = [self.database_result(plan, final) for plan in plans]
+        servers = [self.server_result(server) for server in self.servers]
+        changing = [plan for plan in plans if plan["steps"] and not plan["error"]]
+        result = {"changed": any(entry["changed"] for entry in databases + servers + intents), "databases": databases, "servers": servers,
+                  "auto_protection": intents, "summary": self.summary(databases), "requests": dict(self.requests),
+                  "diff": {"before": {"databases": {plan["label"]: plan["before"] for plan in changing}},
+                           "after": {"databases": {plan["label"]: plan["after"] for plan in changing}}}}
+        failed = [f"{entry.get('name') or entry['server']}: {entry['error']}" for entry in databases + servers + intents if entry.get("error")]
+        if failed:
+            raise Refusal(f"{len(failed)} of {len(databases) + len(servers) + len(intents)} entries failed: " + "; ".join(failed), **result)
+        return result
+
+
+def validate(module):
+    """Refuse bad input before any call; returns (servers, backup expiry)."""
+    params = module.params
+    check_vault_options(params)
+    check_wait_timeout(params)
+    if params["state"] == "absent" and not params["delete_backup_data"]:
+        raise Refusal("state=absent stops protection AND deletes the backup data of the databases; set delete_backup_data: true to confirm, "
+                      "or use state=stopped to keep the data")
+    if params["backup_now"] and params["state"] != "present":
+        raise Refusal(f"backup_now needs state=present (the databases would be {params['state']})")
+    if params["max_parallel"] < 1:
+        raise Refusal("max_parallel must be 1 or more")
+    expiry = None
+    if params["backup_now"]:
+        try:
+            expiry = backup_expiry(params["backup_now"], params["backup_retention_days"])
+        except ValueError as error:
+            raise Refusal(str(error)) from error
+    elif params["backup_retention_days"] is not None:
+        raise Refusal("backup_retention_days applies only with backup_now full or copy_only_full")
+    servers, seen = [], set()
+    for index, entry in enumerate(params["servers"]):
+        try:
+            ref = resolve_vm_ref(entry, module.session.subscription_id)
+        except ValueError as error:
+            raise Refusal(f"servers[{index}]: {error}") from error
+        if ref["key"] in seen:
+            raise Refusal(f"servers[{index}]: VM {ref['label']} is listed twice")
+        seen.add(ref["key"])
+        server = dict(entry, ref=ref, container=container_name(ref["resource_group"], ref["name"]), policy=entry["policy"] or params["policy"])
+        named = set()
+        for position, database in enumerate(entry["databases"]):
+            where = f"servers[{index}].databases[{position}]"
+            if database.get("instance") and database.get("availability_group"):
+                raise Refusal(f"{where}: give instance or availability_group, not both")
+            key = (parent_of(database)[1].lower(), database["name"].lower())
+            if key in named:
+                raise Refusal(f"{where}: database {database['name']} of {key[0]} is listed twice")
+            named.add(key)
+            errors = database_errors(database, params["state"], params["backup_now"])
+            if errors:
+                raise Refusal(f"{where}: database {database['name']}: " + "; ".join(errors))
+        for position, auto in enumerate(entry["auto_protect"]):
+            where = f"servers[{index}].auto_protect[{position}]"
+            if bool(auto.get("instance")) == bool(auto.get("availability_group")):
+                raise Refusal(f"{where}: give one instance or one availability_group")
+            if params["state"] == "present" and not (auto.get("policy") or server["policy"]):
+                raise Refusal(f"{where}: a policy is required to auto-protect (set policy, servers[{index}].policy or this entry's policy)")
+        servers.append(server)
+    return servers, expiry
+
+
+def main():
+    module = AzureBackupModule(
+        argument_spec=dict(
+            **VAULT_ARGUMENT_SPEC,
+            servers=dict(type="list", elements="dict", required=True, options=SERVER_OPTIONS),
+            policy=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
+            retain=dict(type="str", default="forever", choices=["forever", "as_per_policy"]),
+            delete_backup_data=dict(type="bool", default=False),
+            backup_now=dict(type="str", choices=["full", "differential", "log", "copy_only_full"]),
+            backup_retention_days=dict(type="int"),
+            wait_for_backup_job=dict(type="bool", default=False),
+            max_parallel=dict(type="int", default=10),
+        ),
+        clients=("backup",),
+        wait_options=True,
+        supports_check_mode=True,
+    )
+
+    def run():
+        servers, expiry = validate(module)
+        return SqlProtectionRun(module, servers, expiry).run()
+
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
