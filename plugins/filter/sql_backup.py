@@ -1,0 +1,76 @@
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Filter behind the sql_backup role: SQL Server VMs (inventory hosts and a list) -> one sql_protection batch per vault.
+
+Documented in the sidecar files plugins/filter/sql_backup_batches.yml and sql_backup_coverage.yml.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.azure_backup.recovery_services.plugins.filter.vm_backup import vault_resource_group, vm_identity, vm_key
+
+SERVER_KEYS = ("databases", "auto_protect", "policy", "inquire")
+
+
+def _server_entries(hostvars, hosts, defaults):
+    """(label, variables) of each inventory host with ``azure_backup_sql``, then of each ``defaults.servers`` entry."""
+    for host in hosts:
+        variables = hostvars[host]
+        if variables.get("azure_backup_sql"):
+            yield host, dict(variables, **{f"sql_{key}": variables["azure_backup_sql"].get(key) for key in SERVER_KEYS})
+    for entry in defaults.get("servers") or []:
+        label = entry.get("host") or entry.get("name") or entry.get("id") or "?"
+        yield label, dict(azure_vm_id=entry.get("id"), azure_vm_name=entry.get("name"), azure_vm_resource_group=entry.get("resource_group"),
+                          azure_backup_vault=entry.get("vault"), azure_backup_vault_resource_group=entry.get("vault_resource_group"),
+                          **{f"sql_{key}": entry.get(key) for key in SERVER_KEYS})
+
+
+def sql_backup_batches(hostvars, hosts, defaults=None):
+    """One batch per vault: ``{vault_name, resource_group, servers}`` with ``servers`` ready for sql_protection."""
+    defaults = defaults or {}
+    batches, owner = {}, {}
+    for label, variables in _server_entries(hostvars, hosts, defaults):
+        vm = vm_identity(variables)
+        if vm is None:
+            raise AnsibleFilterError(f"SQL server {label}: no VM; set azure_vm_name and azure_vm_resource_group (or azure_vm_id)")
+        vault = variables.get("azure_backup_vault") or defaults.get("vault")
+        group = vault_resource_group(vault, variables, defaults) if vault else None
+        if not vault or not group:
+            raise AnsibleFilterError(f"SQL server {label}: no vault or vault resource group; set azure_backup_vault and "
+                                     "azure_backup_vault_resource_group (or azure_backup_default_vault and list it in azure_backup_vaults)")
+        key, vault_key = vm_key(vm), f"{vault}@{group}".lower()
+        if key in owner and owner[key] != vault_key:
+            raise AnsibleFilterError(f"SQL server {label} is assigned to two vaults: {owner[key]} and {vault_key}")
+        owner[key] = vault_key
+        server = dict(vm, databases=variables.get("sql_databases") or [], auto_protect=variables.get("sql_auto_protect") or [],
+                      inquire=bool(variables.get("sql_inquire")))
+        policy = variables.get("sql_policy") or defaults.get("policy")
+        if policy:
+            server["policy"] = policy
+        batches.setdefault(vault_key, {"vault_name": vault, "resource_group": group, "servers": []})["servers"].append(server)
+    return [batches[key] for key in sorted(batches)]
+
+
+def sql_backup_coverage(registered):
+    """Per vault, from the registered ``async_status`` results of the role: databases, changes, auto-protections and failures."""
+    coverage = []
+    for result in registered.get("results") or []:
+        batch = (result.get("item") or {}).get("item") or {}
+        entries = (result.get("databases") or []) + (result.get("servers") or []) + (result.get("auto_protection") or [])
+        coverage.append({"vault": batch.get("vault_name"), "changed": bool(result.get("changed")),
+                         "databases": (result.get("summary") or {}).get("total", 0),
+                         "changed_databases": (result.get("summary") or {}).get("changed", 0),
+                         "auto_protected": sum(1 for entry in result.get("auto_protection") or [] if not entry.get("error")),
+                         "failed": [entry for entry in entries if entry.get("error")],
+                         "error": result.get("msg", "") if result.get("failed") or not result.get("finished", True) else ""})
+    return coverage
+
+
+class FilterModule:
+    """azure_backup.recovery_services filters for SQL Server backup rollouts."""
+
+    def filters(self):
+        return {"sql_backup_batches": sql_backup_batches, "sql_backup_coverage": sql_backup_coverage}
