@@ -353,7 +353,9 @@ class Drill:
                           "choose another prefix")
         chosen = sample(self.candidates(), self.params["sample_count"], self.params["sample_share"], self.params["sample_seed"])
         if self.module.check_mode:
-            return {"changed": bool(chosen), "report": dict(report, vms=[{"vm": vm["label"], "vm_id": vm["id"]} for vm in chosen],
+            planned = [{"vm": vm["label"], "vm_id": vm["id"], "restored_vm_name": restored_vm_name(vm["name"])} for vm in chosen]
+            return {"changed": bool(chosen), "report": dict(report, vms=planned, planned=True, environment={"resource_group": self.group},
+                                                           totals={"vms": len(planned), "passed": 0, "failed": 0},
                                                            leftovers_to_remove=[group["id"] for group in leftovers])}
         for group in leftovers:
             self.remove_group(group)

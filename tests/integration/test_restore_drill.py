@@ -98,3 +98,13 @@ def test_a_kept_drill_is_removed_by_the_next_one_and_state_absent_finds_nothing_
     assert by_vault["rsv-it-restore"] == [] and any(path.lower().endswith("/resourcegroups/rg-restore-drill-rsv-it-files")
                                                    for path in by_vault["rsv-it-files"])
     assert drill_resources(emulator) == []
+
+
+def test_check_mode_plans_the_sample_and_writes_nothing(emulator, tmp_path):
+    emulator.reset()
+    variables = {"restore_drill_vaults": VAULTS, "restore_drill_id": "it-check", "restore_drill_report_dir": str(tmp_path)}
+    result = run_playbook(emulator, PLAYBOOK, "--check", "-e", json.dumps(variables))
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    assert "Drill it-check: 4 VMs in 2 vaults, 0 passed, 0 failed" in result.stdout
+    log = emulator.control("GET", "requests")
+    assert log["writes"] == 0 and log["counts"]["GET"] > 0 and drill_resources(emulator) == []
