@@ -7,6 +7,7 @@
 
 $script:MarsSetupKey = 'HKLM:\SOFTWARE\Microsoft\Windows Azure Backup\Setup'
 $script:MarsConfigKey = 'HKLM:\SOFTWARE\Microsoft\Windows Azure Backup\Config'
+$script:CredentialsNamespace = 'http://schemas.datacontract.org/2004/07/Microsoft.Azure.Portal.RecoveryServices.Models.Common'
 
 Function Get-MarsInstallPath {
     <#
@@ -87,4 +88,56 @@ Function Import-MarsModule {
     }
 }
 
-Export-ModuleMember -Function 'Get-MarsInstallPath', 'Get-MarsAgentVersion', 'Get-MarsRegistration', 'Import-MarsModule'
+Function Read-VaultCredential {
+    <#
+    .SYNOPSIS
+    The vault name and resource id a vault credentials document names (never its certificate); fails the task for anything else.
+    The same document registers a MARS agent, MABS and DPM.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Object]$Module,
+        [Parameter(Mandatory = $true)]
+        [String]$Content
+    )
+
+    try {
+        $document = [xml]$Content
+    }
+    catch {
+        $Module.FailJson('vault_credentials is not XML: pass the content of a .VaultCredentials file')
+    }
+    $root = $document.DocumentElement
+    if ($root.LocalName -ne 'RSBackupVaultAADCreds' -or $root.NamespaceURI -ne $script:CredentialsNamespace) {
+        $Module.FailJson('vault_credentials is not a vault credentials document (RSBackupVaultAADCreds)')
+    }
+    return @{ vault = $root.ResourceName; resource_id = $root.ResourceId }
+}
+
+Function New-VaultCredentialFile {
+    <#
+    .SYNOPSIS
+    Write vault credentials to a new temporary file only the current user can open, and return its path.
+    The registration cmdlets need a file; the caller deletes it in a finally block.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [String]$Content
+    )
+
+    $path = Join-Path -Path ([IO.Path]::GetTempPath()) -ChildPath ("{0}.VaultCredentials" -f [Guid]::NewGuid())
+    $stream = [IO.File]::Open($path, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write, [IO.FileShare]::None)
+    try {
+        $bytes = (New-Object -TypeName Text.UTF8Encoding -ArgumentList $false).GetBytes($Content)
+        $stream.Write($bytes, 0, $bytes.Length)
+    }
+    finally {
+        $stream.Dispose()
+    }
+    return $path
+}
+
+Export-ModuleMember -Function 'Get-MarsInstallPath', 'Get-MarsAgentVersion', 'Get-MarsRegistration', 'Import-MarsModule', 'Read-VaultCredential',
+    'New-VaultCredentialFile'

@@ -1,13 +1,14 @@
 # Copyright (c) azure_backup.recovery_services contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Vault credentials files for the MARS agent (``*.VaultCredentials``), built offline.
+"""Vault credentials files for the MARS agent, MABS and DPM (``*.VaultCredentials``), built offline.
 
 The file is what the portal's "Download vault credentials" and PowerShell's
 ``Get-AzRecoveryServicesVaultSettingsFile -Backup`` produce: a .NET DataContractSerializer
 document ``RSBackupVaultAADCreds`` holding the vault's identity (from the certificate upload's
 answer) and ``ManagementCert``, the PFX of a fresh self-signed certificate *with its private
-key*. Everything here is pure (no Azure calls) so it can be unit tested; cryptography is
+key*. MABS and DPM register with the same document (Azure PowerShell makes it for "a Windows Server or
+DPM machine" alike). Everything here is pure (no Azure calls) so it can be unit tested; cryptography is
 imported only when a certificate is made or read.
 """
 

@@ -17,40 +17,16 @@ $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 
 # The agent refuses passphrases shorter than 16 characters; refuse them before touching anything.
 $MinimumPassphraseLength = 16
-$CredentialsNamespace = 'http://schemas.datacontract.org/2004/07/Microsoft.Azure.Portal.RecoveryServices.Models.Common'
 
 if ($module.Params.passphrase.Length -lt $MinimumPassphraseLength) {
     $module.FailJson("passphrase must be at least $MinimumPassphraseLength characters; the MARS agent refuses shorter ones")
 }
 
-Function Read-VaultCredential {
-    <# The vault name and resource id in the credentials document (never the certificate). #>
-    param([string]$Content)
-    try {
-        $document = [xml]$Content
-    }
-    catch {
-        $module.FailJson('vault_credentials is not XML: pass the content of a .VaultCredentials file')
-    }
-    $root = $document.DocumentElement
-    if ($root.LocalName -ne 'RSBackupVaultAADCreds' -or $root.NamespaceURI -ne $CredentialsNamespace) {
-        $module.FailJson('vault_credentials is not a vault credentials document (RSBackupVaultAADCreds)')
-    }
-    return @{ vault = $root.ResourceName; resource_id = $root.ResourceId }
-}
-
 Function Register-Server {
     <# Start-OBRegistration needs a file: write one only the current user can read, delete it whatever happens. #>
-    $credentialsFile = Join-Path -Path ([IO.Path]::GetTempPath()) -ChildPath ("{0}.VaultCredentials" -f [Guid]::NewGuid())
+    $credentialsFile = $null
     try {
-        $stream = [IO.File]::Open($credentialsFile, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write, [IO.FileShare]::None)
-        try {
-            $bytes = (New-Object -TypeName Text.UTF8Encoding -ArgumentList $false).GetBytes($module.Params.vault_credentials)
-            $stream.Write($bytes, 0, $bytes.Length)
-        }
-        finally {
-            $stream.Dispose()
-        }
+        $credentialsFile = New-VaultCredentialFile -Content $module.Params.vault_credentials
         $null = Start-OBRegistration -VaultCredentials $credentialsFile -Confirm:$false -ErrorAction Stop
         $securePassphrase = ConvertTo-SecureString -String $module.Params.passphrase -AsPlainText -Force
         $null = Set-OBMachineSetting -EncryptionPassPhrase $securePassphrase -ErrorAction Stop
@@ -59,11 +35,13 @@ Function Register-Server {
         $module.FailJson("Registering this server with vault $($wanted.vault) failed: $($_.Exception.Message)", $_)
     }
     finally {
-        Remove-Item -LiteralPath $credentialsFile -Force -ErrorAction SilentlyContinue
+        if ($null -ne $credentialsFile) {
+            Remove-Item -LiteralPath $credentialsFile -Force -ErrorAction SilentlyContinue
+        }
     }
 }
 
-$wanted = Read-VaultCredential -Content $module.Params.vault_credentials
+$wanted = Read-VaultCredential -Module $module -Content $module.Params.vault_credentials
 $current = Get-MarsRegistration
 $module.Diff.before = if ($current) { @{ vault = $current.vault; resource_id = $current.resource_id } } else { @{} }
 $module.Diff.after = @{ vault = $wanted.vault; resource_id = $wanted.resource_id }

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: mars_vault_credentials
-short_description: Make a vault credentials file for registering MARS agents with a vault
+short_description: Make a vault credentials file for registering MARS agents, MABS and DPM servers with a vault
 version_added: 1.0.0
 description:
   - Produces the C(.VaultCredentials) file the Microsoft Azure Recovery Services (MARS) agent registers with,
     the same file the Azure portal's "Download vault credentials" and
     C(Get-AzRecoveryServicesVaultSettingsFile -Backup) give.
+  - The same file registers a Microsoft Azure Backup Server (MABS) or System Center DPM server
+    (C(Start-DPMCloudRegistration -VaultCredentialsFilePath)): Azure makes one kind of backup vault credentials
+    for all three (C(Get-AzRecoveryServicesVaultSettingsFile -Backup) is Microsoft's documented way for
+    "a Windows Server or DPM machine"; its source keeps the C(RSBackupVaultAADCreds) namespace the DPM console
+    looks for), so the module has no option for the server kind.
+    Hand it to M(azure_backup.recovery_services.backup_server_registration) for MABS and DPM.
   - Makes a fresh self-signed certificate (RSA 2048, C(CN=Windows Azure Tools), client-authentication EKU),
     uploads its public part to the vault, and writes the credentials document with the certificate's
     PFX (private key included) to O(dest), mode C(0600), atomically.
@@ -76,6 +82,7 @@ notes:
     agents are registered; a registered agent does not need it again.
 seealso:
   - module: azure_backup.recovery_services.mars_agent_registration
+  - module: azure_backup.recovery_services.backup_server_registration
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """

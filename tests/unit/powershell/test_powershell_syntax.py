@@ -33,9 +33,26 @@ def syntax_problems(source):
     return [f"{line}:{column} {kind}" for line, column, kind in sorted(problems)]
 
 
+BACKUP_SERVER_FILES = ("plugins/modules/backup_server_registration.ps1", "plugins/modules/backup_server_info.ps1",
+                       "plugins/module_utils/BackupServer.psm1")
+
+
 def test_the_collection_has_powershell_to_check():
     names = {path.name for path in powershell_files()}
-    assert {"mars_agent_install.ps1", "mars_agent_registration.ps1", "mars_backup_policy.ps1", "MarsAgent.psm1"} <= names
+    assert {"mars_agent_install.ps1", "mars_agent_registration.ps1", "mars_backup_policy.ps1", "MarsAgent.psm1",
+            "backup_server_registration.ps1", "backup_server_info.ps1", "BackupServer.psm1"} <= names
+
+
+@pytest.mark.parametrize("relative", BACKUP_SERVER_FILES)
+def test_a_damaged_copy_of_each_backup_server_file_fails(relative):
+    """The check sees these files' own constructs break: the last closing brace dropped, or the first opening one."""
+    source = (ROOT / relative).read_bytes()
+    assert syntax_problems(source) == []
+    last_brace = source.rindex(b"}")
+    assert syntax_problems(source[:last_brace] + source[last_brace + 1:]), relative
+    code_start = source.index(b"\n\n", source.index(b"GNU General Public License"))  # past the header comment
+    first_brace = source.index(b"{", code_start)
+    assert syntax_problems(source[:first_brace] + source[first_brace + 1:]), relative
 
 
 @pytest.mark.parametrize("path", powershell_files(), ids=lambda path: str(path.relative_to(ROOT)))
@@ -49,6 +66,9 @@ def test_powershell_file_parses(path):
     b"Function Get-Thing {\n    param([string]$Name\n}\n",
     b"$text = \"never closed\n",
     b"try { Get-Item x } catch { } finally {",
+    b"$spec = @{ required_together = @(, @('proxy_server', 'proxy_port') }\n",
+    b"$null = Set-DPMCloudSubscriptionSetting -DPMServerName $name -SubscriptionSetting $s @{ Commit = $true\n",
+    b"$module.FailJson(\"staging_area_path $($module.Params.staging_area_path is not a folder\")\n",
 ])
 def test_the_checker_fails_broken_powershell(broken):
     assert syntax_problems(broken), broken
