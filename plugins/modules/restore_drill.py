@@ -340,9 +340,9 @@ class Drill:
         self.vault = read_vault_info(self.session, self.params["resource_group"], self.params["vault_name"])
         self.group = drill_group_name(self.params["resource_group_prefix"], self.vault["name"])
         leftovers = self.drill_groups()
+        targets = {"rpo_hours": self.params["rpo_hours"], "rto_minutes": self.params["rto_minutes"]}
         report = {"drill_id": self.drill_id, "vault": self.vault["name"], "vault_id": self.vault["id"], "region": self.vault["location"],
-                  "started": self.started.strftime("%Y-%m-%dT%H:%M:%SZ"), "targets": {"rpo_hours": self.params["rpo_hours"],
-                                                                                       "rto_minutes": self.params["rto_minutes"]}}
+                  "started": self.started.strftime("%Y-%m-%dT%H:%M:%SZ"), "targets": targets}
         if self.params["state"] == "absent":
             if not self.module.check_mode:
                 for group in leftovers:
@@ -354,16 +354,16 @@ class Drill:
         chosen = sample(self.candidates(), self.params["sample_count"], self.params["sample_share"], self.params["sample_seed"])
         if self.module.check_mode:
             planned = [{"vm": vm["label"], "vm_id": vm["id"], "restored_vm_name": restored_vm_name(vm["name"])} for vm in chosen]
-            return {"changed": bool(chosen), "report": dict(report, vms=planned, planned=True, environment={"resource_group": self.group},
-                                                           totals={"vms": len(planned), "passed": 0, "failed": 0},
-                                                           leftovers_to_remove=[group["id"] for group in leftovers])}
+            report.update(vms=planned, planned=True, environment={"resource_group": self.group}, totals={"vms": len(planned), "passed": 0, "failed": 0},
+                          leftovers_to_remove=[group["id"] for group in leftovers])
+            return {"changed": bool(chosen), "report": report}
         for group in leftovers:
             self.remove_group(group)
         report["leftovers_removed"], self.deleted = self.deleted, []
         try:
             environment = self.make_environment()
-            results = [outcome for dummy, outcome, dummy_error in run_parallel(lambda vm: self.guarded_vm(vm, environment), chosen,
-                                                                                 self.params["max_parallel"])]
+            drilled = run_parallel(lambda vm: self.guarded_vm(vm, environment), chosen, self.params["max_parallel"])
+            results = [outcome for dummy, outcome, dummy_error in drilled]
         finally:  # a drill that fails midway still removes what it made (and its tags let the next drill finish the job)
             if not self.params["keep"]:
                 self.remove_group({"name": self.group, "tags": {DRILL_STAGING_TAG: staging_account_name(self.vault["id"], self.drill_id)}})

@@ -95,8 +95,8 @@ def test_a_kept_drill_is_removed_by_the_next_one_and_state_absent_finds_nothing_
     assert following["totals"]["passed"] == 2
     absent, dummy = drill(emulator, tmp_path, "it-absent", restore_drill_state="absent")
     by_vault = {vault["vault"]: vault["leftovers_removed"] for vault in absent["vaults"]}
-    assert by_vault["rsv-it-restore"] == [] and any(path.lower().endswith("/resourcegroups/rg-restore-drill-rsv-it-files")
-                                                   for path in by_vault["rsv-it-files"])
+    assert by_vault["rsv-it-restore"] == []
+    assert any(path.lower().endswith("/resourcegroups/rg-restore-drill-rsv-it-files") for path in by_vault["rsv-it-files"])
     assert drill_resources(emulator) == []
 
 
