@@ -313,3 +313,13 @@ def test_unregister_only_without_items_and_the_lock_stays(client, raw):
     assert list(client.backup_protection_containers.list(VAULT, GROUP, filter=STORAGE_FILTER)) == []
     locks = raw.arm("GET", f"{account_id('stfilesweu')}/providers/Microsoft.Authorization/locks", api_version="2020-05-01").json()["value"]
     assert [lock["name"] for lock in locks] == ["AzureBackupProtectionLock"]
+
+
+def test_the_backup_lock_stops_the_account_being_deleted(client, raw):
+    register(client, "stfilesweu")
+    refused = raw.arm("DELETE", account_id("stfilesweu"), api_version="2023-05-01")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "ScopeLocked"
+    lock = f"{account_id('stfilesweu')}/providers/Microsoft.Authorization/locks/AzureBackupProtectionLock"
+    assert raw.arm("DELETE", lock, api_version="2020-05-01").status_code == 200
+    assert raw.arm("DELETE", account_id("stfilesweu"), api_version="2023-05-01").status_code == 200
+    assert raw.arm("GET", f"{account_id('stfilesweu')}/fileServices/default/shares/finance", api_version="2023-05-01").status_code == 404

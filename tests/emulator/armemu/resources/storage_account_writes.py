@@ -9,7 +9,8 @@ create one. GET and the estate section ``storageAccounts`` live in monitoring_de
   (+ Retry-After); that URL answers 202 while running, then 200 with the account. An existing account
   answers 200 at once (tags/sku updated). 400 ``AccountNameInvalid`` for names that are not 3-24 lower-case
   letters and digits (Azure's message).
-- ``DELETE .../storageAccounts/{name}``: 200, or 204 when there is no such account.
+- ``DELETE .../storageAccounts/{name}``: 200 (its file shares and locks go with it), or 204 when there is no such account;
+  409 ``ScopeLocked`` while a management lock (Azure Backup's ``AzureBackupProtectionLock``, say) is on it.
 """
 
 import re
@@ -20,6 +21,7 @@ from armemu.core.http import empty_response, json_response
 from armemu.core.lro import accepted, result_response
 from armemu.core.routing import route
 from armemu.resources.monitoring_destinations import GROUP, STORAGE_TYPE, storage_body
+from armemu.resources.storage_file_shares import refuse_delete_if_locked
 
 ACCOUNT = GROUP + "/providers/Microsoft.Storage/storageAccounts/{name}"
 ASYNC_OPERATION = "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/locations/{location}/asyncoperations/{operationId}"
@@ -73,4 +75,5 @@ def storage_operation_result(req):
 @route("DELETE", ACCOUNT)
 def delete_storage_account(req):
     require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return empty_response(200 if req.emu.store.delete(_account_id(req)) else 204)
+    refuse_delete_if_locked(req.emu.store, _account_id(req))  # e.g. Azure Backup's lock on a registered account (storage_file_shares.py)
+    return empty_response(200 if req.emu.store.delete_tree(_account_id(req)) else 204)
