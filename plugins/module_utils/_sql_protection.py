@@ -1,9 +1,9 @@
 # Copyright (c) azure_backup.recovery_services contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""SQL Server in Azure VMs: names, what a listing says about a database, request bodies.
+"""SQL Server in Azure VMs: names, the vault's SQL listings, what a listing says about a database, request bodies.
 
-Private to the collection. Pure functions, unit tested without Azure. What sql_protection does for
+Private to the collection. Pure functions (all but ``list_sql``), unit tested without Azure. What sql_protection does for
 one database is decided by ``_protection.plan_vm`` (the same protect / change policy / resume /
 undelete / stop / delete plan as for a VM, from the protected item of the vault's listing).
 
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import list_all, list_containers, list_policies
 
 AZURE_WORKLOAD = "AzureWorkload"
 SQL_WORKLOAD_TYPE = "SQLDataBase"
@@ -64,6 +66,23 @@ def intent_name(container, parent_item):
 
 
 # --- reading listings -----------------------------------------------------------------------------
+
+LISTINGS = {  # kind: (what the operation is called, the SDK operations group, the filter)
+    "protected": ("protected SQL databases", "backup_protected_items", SQL_ITEMS_FILTER),
+    "protectable": ("protectable SQL items", "backup_protectable_items", SQL_FILTER),
+    "intents": ("auto-protection intents", "backup_protection_intent", WORKLOAD_FILTER),
+}
+
+
+def list_sql(session, vault, resource_group, kind):
+    """One of the vault's SQL listings, every page: ``protected``, ``protectable``, ``intents``, ``containers`` or ``policies``."""
+    if kind == "containers":
+        return list_containers(session, vault, resource_group, WORKLOAD_FILTER)
+    if kind == "policies":
+        return list_policies(session, vault, resource_group)
+    what, group, odata = LISTINGS[kind]
+    return list_all(session, f"list {what} of vault {vault}", getattr(session.client("backup"), group).list, vault, resource_group, filter=odata)
+
 
 def _properties(entry):
     return (entry or {}).get("properties") or {}

@@ -224,17 +224,16 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, InitialResponseOnly, JobWatch, VM_REF_OPTIONS, finish_write, list_all, list_containers, list_policies, resolve_vm_ref,
-    run_parallel, wait_for_job,
+    FABRIC, InitialResponseOnly, JobWatch, VM_REF_OPTIONS, finish_write, resolve_vm_ref, run_parallel, wait_for_job,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES, item_view, plan_vm
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_protection import (
-    AZURE_WORKLOAD, DEFAULT_INSTANCE, SQL_FILTER, SQL_ITEMS_FILTER, WORKLOAD_FILTER, backup_body, backup_expiry, container_name, database_errors,
+    AZURE_WORKLOAD, DEFAULT_INSTANCE, backup_body, backup_expiry, container_name, database_errors,
     database_key, index_protectable, index_protected, inquiry_failure, intent_body, intent_name, intent_target, is_registered,
-    parent_item_name, protect_body, register_body, stop_body, undelete_body, validation_failure,
+    list_sql, parent_item_name, protect_body, register_body, stop_body, undelete_body, validation_failure,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
@@ -290,19 +289,7 @@ class SqlProtectionRun:
     def listing(self, kind):
         if kind not in self.cache:
             self.requests["listings"] += 1
-            if kind == "protected":
-                found = list_all(self.session, f"list protected SQL databases of vault {self.vault}", self.backup.backup_protected_items.list,
-                                 self.vault, self.resource_group, filter=SQL_ITEMS_FILTER)
-            elif kind == "containers":
-                found = list_containers(self.session, self.vault, self.resource_group, WORKLOAD_FILTER)
-            elif kind == "protectable":
-                found = list_all(self.session, f"list protectable SQL items of vault {self.vault}", self.backup.backup_protectable_items.list,
-                                 self.vault, self.resource_group, filter=SQL_FILTER)
-            elif kind == "intents":
-                found = list_all(self.session, f"list auto-protection intents of vault {self.vault}", self.backup.backup_protection_intent.list,
-                                 self.vault, self.resource_group, filter=WORKLOAD_FILTER)
-            else:
-                found = list_policies(self.session, self.vault, self.resource_group)
+            found = list_sql(self.session, self.vault, self.resource_group, kind)
             self.cache[kind] = found
         return self.cache[kind]
 
