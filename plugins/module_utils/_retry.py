@@ -9,8 +9,9 @@ azure-core's defaults, which give up after 3 consecutive 429/5xx answers whateve
 * ``PatientRetryPolicy`` retries throttling (408/429), server errors (5xx) and dropped connections
   of requests that are safe to repeat, for as long as one time budget per request allows
   (``retry_timeout``), sleeping what ``Retry-After`` / ``retry-after-ms`` asks.
-* ``TokenRefreshPolicy`` answers ARM's ``401 ExpiredAuthenticationToken`` by acquiring a new token
-  once and repeating the request (azure-core only does that for claims challenges).
+* ``TokenRefreshPolicy`` answers ARM's ``401 ExpiredAuthenticationToken`` / ``InvalidAuthenticationToken``
+  by acquiring a new token once, past every token cache, and repeating the request (azure-core only
+  does that for claims challenges).
 
 Imported by ``_client`` when it builds a client, so importing ``_client`` alone stays cheap.
 """
@@ -116,29 +117,38 @@ class PatientRetryPolicy(RetryPolicy):
         transport.sleep(settings.pop("next_delay", 0))
 
 
-def token_expired(http_response):
-    """True when a 401 says the token has expired (ARM's error code, or the challenge's description)."""
+REJECTED_TOKEN_CODES = ("ExpiredAuthenticationToken", "InvalidAuthenticationToken")
+
+
+def token_rejected(http_response):
+    """True when a 401 says ARM did not accept the token itself: expired, revoked, or unknown to it.
+
+    ARM says so with ``error="invalid_token"`` in its challenge, or its error code. A token can be
+    rejected while its holder still thinks it good: revoked, a clock skew, or a cached token (the
+    opt-in token cache) that this ARM does not know.
+    """
     challenge = (http_response.headers.get("WWW-Authenticate") or "").lower()
-    if "expired" in challenge:
+    if 'error="invalid_token"' in challenge.replace(" ", ""):
         return True
     try:
-        return "ExpiredAuthenticationToken" in (http_response.text() or "")
-    except Exception:  # pylint: disable=broad-exception-caught  # an unreadable body is simply not "expired"
+        body = http_response.text() or ""
+    except Exception:  # pylint: disable=broad-exception-caught  # an unreadable body says nothing about the token
         return False
+    return any(code in body for code in REJECTED_TOKEN_CODES)
 
 
 class TokenRefreshPolicy(ARMChallengeAuthenticationPolicy):
-    """ARM's authentication policy, plus one new token when ARM says the token has expired.
+    """ARM's authentication policy, plus one new token when ARM rejects the one it was given.
 
-    A token can expire early for ARM (revocation, clock skew, a long task outliving it); azure-core
-    re-authorises only for CAE claims challenges, so without this the task fails with a 401.
-    The base class sends the request again once, and returns a second 401 as it is.
+    azure-core re-authorises only for CAE claims challenges, so without this the task fails with a
+    401 although a new token would do. The base class sends the request again once, and returns a
+    second 401 as it is.
     """
 
     def on_challenge(self, request, response):
         if super().on_challenge(request, response):
             return True
-        if not token_expired(response.http_response):
+        if not token_rejected(response.http_response):
             return False
         self.authorize_request(request, *self._scopes, claims=FRESH_TOKEN_CLAIMS % int(time.time()))
         return True

@@ -177,10 +177,19 @@ def test_a_second_expired_answer_is_returned_not_looped():
     assert len(transport.requests) == 2
 
 
-def test_an_invalid_token_is_not_refreshed():
+def test_a_token_arm_does_not_know_is_replaced_too():
     credential = CountingCredential()
-    invalid = (401, {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token is invalid."'},
+    invalid = (401, {"WWW-Authenticate": 'Bearer authorization_uri="https://login/t", error="invalid_token", '
+                                         'error_description="The access token is invalid."'},
                b'{"error": {"code": "InvalidAuthenticationToken"}}')
     response, transport = run([invalid, 200], policies=[retry.TokenRefreshPolicy(credential, "https://arm/.default")])
+    assert response.status_code == 200
+    assert len(transport.requests) == 2
+
+
+def test_another_401_is_returned_as_it_is():
+    credential = CountingCredential()
+    other = (401, {"WWW-Authenticate": 'Bearer authorization_uri="https://login/t"'}, b'{"error": {"code": "SomethingElse"}}')
+    response, transport = run([other, 200], policies=[retry.TokenRefreshPolicy(credential, "https://arm/.default")])
     assert response.status_code == 401
     assert len(transport.requests) == 1
