@@ -50,7 +50,10 @@ options:
         description: Policy for this VM's databases and auto-protection, in place of O(policy).
         type: str
       inquire:
-        description: Run the discovery (inquiry) on this VM again even when every named database is known (new databases, instances).
+        description:
+          - Run the discovery (inquiry) on this VM again even when every named database is known (new databases, instances).
+          - A server listed without O(servers[].databases) or O(servers[].auto_protect) is registered (and discovered) only,
+            for example as a restore target of M(azure_backup.recovery_services.sql_restore).
         type: bool
         default: false
       databases:
@@ -331,7 +334,9 @@ class SqlProtectionRun:
         """Servers that must be registered or inquired: a database to protect that the vault has no item for, an auto-protection, or inquire."""
         wanted = {id(plan["server"]) for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]}
         if self.params["state"] == "present":
-            wanted.update(id(server) for server in self.servers if server["inquire"] or self.intents_to_write(server))
+            # A server listed with nothing to protect is to be registered (and discovered): the way to prepare a restore target.
+            wanted.update(id(server) for server in self.servers
+                          if server["inquire"] or self.intents_to_write(server) or not (server["databases"] or server["auto_protect"]))
         return [server for server in self.servers if id(server) in wanted]
 
     def intents_to_write(self, server):

@@ -1,0 +1,338 @@
+#!/usr/bin/python
+# Copyright (c) azure_backup.recovery_services contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sql_restore
+short_description: Restore a SQL Server database in an Azure VM to a point in time or a recovery point
+version_added: 1.1.0
+description:
+  - Restores a database that a Recovery Services vault protects (M(azure_backup.recovery_services.sql_protection)) and waits
+    for Azure's restore job.
+  - From a point in time its log backups cover (O(point_in_time), to the second), or from a full or differential recovery
+    point (O(recovery_point), V(latest) by default).
+  - O(target=original) overwrites the original database - it needs O(confirm_overwrite=true). O(target=alternate) restores it
+    as O(target_database) on O(target_instance) of O(target_server), a VM registered to the same vault (the original VM
+    too); an existing database of that name is overwritten only with O(overwrite=true). O(target=files) writes the backup
+    files to O(target_directory) on O(target_server), to be attached by hand.
+  - Everything Azure would refuse is checked first with reads - the database is protected, the point exists or the time is
+    inside the log chain, the target VM is registered to the vault, the instance exists there, the database name is free -
+    and refused before any write. Check mode does the same reads and returns the plan (RV(request)).
+  - An action, idempotent by Azure's jobs - when a restore of the same database, to the same point and target, already
+    ran (or runs), the task reports C(changed=false), sends no write and returns that job (awaited if still running).
+options:
+  server:
+    description: The VM holding the protected database, by O(server.id) or by O(server.name) and O(server.resource_group).
+    type: dict
+    required: true
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM.
+        type: str
+  database:
+    description: Name of the protected database.
+    type: str
+    required: true
+  instance:
+    description: Instance holding it (default V(MSSQLSERVER)). Mutually exclusive with O(availability_group).
+    type: str
+  availability_group:
+    description: Availability group holding it, in place of an instance.
+    type: str
+  point_in_time:
+    description: Restore to this second (ISO 8601; a time without a zone is UTC). Mutually exclusive with O(recovery_point).
+    type: str
+  recovery_point:
+    description: A full or differential recovery point, by name, or V(latest). The default when O(point_in_time) is unset.
+    type: str
+  target:
+    description: Where to restore.
+    type: str
+    required: true
+    choices: [original, alternate, files]
+  confirm_overwrite:
+    description: Confirms that O(target=original) overwrites the original database.
+    type: bool
+    default: false
+  target_server:
+    description: With O(target=alternate) or O(target=files), the VM to restore to (registered to the vault), as O(server).
+    type: dict
+    suboptions:
+      id:
+        description: Resource id of the VM.
+        type: str
+      name:
+        description: Name of the VM.
+        type: str
+      resource_group:
+        description: Resource group of the VM.
+        type: str
+  target_instance:
+    description: With O(target=alternate), the instance on O(target_server) (default V(MSSQLSERVER)).
+    type: str
+  target_database:
+    description: With O(target=alternate), the name of the restored database.
+    type: str
+  overwrite:
+    description: With O(target=alternate), overwrite a database of that name on the target instance.
+    type: bool
+    default: false
+  target_directory:
+    description: With O(target=files), the folder on O(target_server) the files are written to.
+    type: str
+extends_documentation_fragment:
+  - azure_backup.recovery_services.azure
+  - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.azure.WAIT
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details: A restore that already ran (same database, point and target) is found in the vault's jobs and not repeated.
+author:
+  - Azure Backup collection maintainers (@azure-backup)
+"""
+
+EXAMPLES = r"""
+- name: Restore sales as it was at 10:15 UTC, as sales_1015 on the reporting server
+  azure_backup.recovery_services.sql_restore:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    server: {name: vm-sql-01, resource_group: rg-sql}
+    database: sales
+    point_in_time: "2026-11-30T10:15:00Z"
+    target: alternate
+    target_server: {name: vm-sql-02, resource_group: rg-sql}
+    target_instance: REPORTING
+    target_database: sales_1015
+
+- name: Overwrite hr with its newest full backup
+  azure_backup.recovery_services.sql_restore:
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    server: {name: vm-sql-01, resource_group: rg-sql}
+    database: hr
+    target: original
+    confirm_overwrite: true
+"""
+
+RETURN = r"""
+request:
+  description: The restore request's properties (sent, or that would be sent in check mode).
+  returned: always
+  type: dict
+recovery_point:
+  description: The point restored - C(name) (C(DefaultRangeRecoveryPoint) for a point in time) and C(time).
+  returned: always
+  type: dict
+  sample: {name: DefaultRangeRecoveryPoint, time: "2026-11-30T10:15:00Z"}
+reused:
+  description: True when an earlier identical restore was found and no new one was started.
+  returned: always
+  type: bool
+job:
+  description: The restore job - C(id), C(operation), C(status), C(start_time), C(end_time), C(duration_seconds) (and the error when it failed).
+  returned: unless check mode starts a new restore
+  type: dict
+"""
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
+    FABRIC, InitialResponseOnly, VM_REF_OPTIONS, filter_date, finish_write, get_job, list_all, odata_filter, parse_time, resolve_vm_ref,
+    wait_for_job,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._restore import FINISHED_OK, RUNNING, job_status, job_summary
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_protection import (
+    AZURE_WORKLOAD, DEFAULT_INSTANCE, container_name, database_key, index_protectable, index_protected, is_registered, list_sql,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_restore import (
+    ALTERNATE, FILES, LOG_POINT, ORIGINAL, choose_full_point, covered, job_matches, log_ranges, point_time, restore_properties,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+
+EARLIER_JOBS_READ = 10  # candidate restore jobs of the database read (GET) when looking for an earlier identical restore
+
+
+class SqlRestore:
+    """One restore: find the database and the point, check the target, find an earlier identical restore, trigger, await."""
+
+    def __init__(self, module, source, target):
+        self.module, self.params, self.session = module, module.params, module.session
+        self.vault, self.resource_group = self.params["vault_name"], self.params["resource_group"]
+        self.source, self.target = source, target
+        self.parent = self.params["availability_group"] or self.params["instance"] or DEFAULT_INSTANCE
+        self.container = container_name(source["resource_group"], source["name"])
+        self.label = f"{source['label']}/{self.parent}/{self.params['database']}"
+
+    def read_item(self):
+        item = index_protected(list_sql(self.session, self.vault, self.resource_group, "protected")).get(
+            database_key(self.container, self.parent, self.params["database"]))
+        if item is None:
+            raise Refusal(f"database {self.label} is not protected by vault {self.vault}: only a protected database can be restored")
+        return item
+
+    def choose_point(self, item):
+        """(point name, moment, point in time or None), or a refusal naming what there is."""
+        points = list_all(self.session, f"list recovery points of database {self.label}", self.session.client("backup").recovery_points.list,
+                          self.vault, self.resource_group, FABRIC, self.container, item["name"])
+        if self.params["point_in_time"]:
+            moment = parse_time(self.params["point_in_time"])
+            ranges = log_ranges(points)
+            if not covered(moment, ranges):
+                spans = ", ".join(f"{start:%Y-%m-%dT%H:%M:%SZ} to {end:%Y-%m-%dT%H:%M:%SZ}" for start, end in ranges) or "none (no log backup yet)"
+                raise Refusal(f"point_in_time {moment:%Y-%m-%dT%H:%M:%SZ} is not covered by the log backups of {self.label}; they cover {spans}",
+                              log_ranges=[[f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}"] for start, end in ranges])
+            return LOG_POINT, moment, moment
+        point = choose_full_point(points, self.params["recovery_point"])
+        if point is None:
+            raise Refusal(f"recovery_point {self.params['recovery_point'] or 'latest'}: database {self.label} has no such full or differential "
+                          "point" + (f"; it has {', '.join(entry['name'] for entry in points if entry['name'] != LOG_POINT)}" if points else ""))
+        return point["name"], point_time(point), None
+
+    def target_details(self):
+        """The target's container id, server and database name; refusals from the containers and protectable listings."""
+        if self.params["target"] == ORIGINAL:
+            return {}
+        name = container_name(self.target["resource_group"], self.target["name"])
+        container = {entry["name"].lower(): entry for entry in list_sql(self.session, self.vault, self.resource_group, "containers")}.get(name.lower())
+        if not is_registered(container):
+            raise Refusal(f"target_server {self.target['label']} is not registered to vault {self.vault} for SQL workloads; register it first "
+                          "(sql_protection with the server and no databases)")
+        details = {"container_id": container["id"], "server": self.target["name"], "directory": self.params["target_directory"]}
+        if self.params["target"] == ALTERNATE:
+            instance = self.params["target_instance"] or DEFAULT_INSTANCE
+            databases, parents = index_protectable(list_sql(self.session, self.vault, self.resource_group, "protectable"))
+            if f"{name};SQLInstance;{instance}".lower() not in parents:
+                found = sorted(key.split(";")[-1] for key in parents if key.startswith(name.lower() + ";sqlinstance;"))
+                raise Refusal(f"target_instance {instance} was not discovered on {self.target['label']}; its instances: {', '.join(found) or 'none'}")
+            details.update(database_name=f"{instance}/{self.params['target_database']}", overwrite=self.params["overwrite"],
+                           exists=database_key(name, instance, self.params["target_database"]) in databases)
+        return details
+
+    def earlier_restore(self, moment, details):
+        """The newest restore job of this database to this point and target, or None (one jobs listing, a few job GETs)."""
+        since = min(moment, datetime.now(timezone.utc)) - timedelta(minutes=2)
+        window = odata_filter({"backupManagementType": AZURE_WORKLOAD, "operation": "Restore", "startTime": filter_date(since),
+                               "endTime": filter_date(datetime.now(timezone.utc) + timedelta(days=1))})
+        jobs = list_all(self.session, f"list restore jobs of vault {self.vault}", self.session.client("backup").backup_jobs.list,
+                        self.vault, self.resource_group, filter=window)
+        candidates = [job for job in jobs if str((job.get("properties") or {}).get("entityFriendlyName", "")).lower() == self.params["database"].lower()
+                      and str((job.get("properties") or {}).get("containerName", "")).lower() == self.container.lower()]
+        for job in candidates[:EARLIER_JOBS_READ]:
+            full = get_job(self.session, self.vault, self.resource_group, job["name"])
+            if job_matches(full, self.params["target"], moment, details.get("server", ""), details.get("database_name", ""),
+                           details.get("directory") or "") and job_status(full) in FINISHED_OK + RUNNING:
+                return full
+        return None
+
+    def run(self):
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        item = self.read_item()
+        point_name, moment, point_in_time = self.choose_point(item)
+        details = self.target_details()
+        properties = restore_properties(self.params["target"], (item.get("properties") or {}).get("sourceResourceId") or self.source["id"],
+                                        point_in_time, details)
+        result = {"request": properties, "reused": False, "recovery_point": {"name": point_name, "time": f"{moment:%Y-%m-%dT%H:%M:%SZ}"}}
+        earlier = self.earlier_restore(moment, details)
+        if earlier is not None:
+            return self.finish(dict(result, reused=True), earlier, deadline, changed=False)
+        if details.get("exists") and not details["overwrite"]:
+            raise Refusal(f"target_database {self.params['target_database']} already exists on {self.target['label']}/"
+                          f"{self.params['target_instance'] or DEFAULT_INSTANCE}; choose another name or set overwrite: true")
+        if self.module.check_mode:
+            return dict(result, changed=True)
+        operation = f"restore database {self.label}"
+        response = self.session.call(operation, self.session.client("backup").restores.begin_trigger, self.vault, self.resource_group, FABRIC,
+                                     self.container, item["name"], point_name, {"properties": properties}, polling=InitialResponseOnly()).result()
+        job_id = finish_write(self.session, operation, response, self.params["wait_timeout"])
+        return self.finish(result, get_job(self.session, self.vault, self.resource_group, job_id), deadline, changed=True)
+
+    def finish(self, result, job, deadline, changed):
+        if self.params["wait"] and job_status(job) in RUNNING and not self.module.check_mode:
+            job = wait_for_job(self.session, self.vault, self.resource_group, job["name"], max(0.0, deadline - time.monotonic()))
+        result.update(changed=changed, job=job_summary(job))
+        if job_status(job) not in FINISHED_OK + RUNNING:
+            raise Refusal(f"restore job {job['name']} of database {self.label} ended {result['job']['status']}: "
+                          f"{result['job'].get('error_code')}: {result['job'].get('error_message')}", **result)
+        return result
+
+
+REQUIRED = {ORIGINAL: ("confirm_overwrite",), ALTERNATE: ("target_server", "target_database"), FILES: ("target_server", "target_directory")}
+ONLY_FOR = {"target_server": (ALTERNATE, FILES), "target_instance": (ALTERNATE,), "target_database": (ALTERNATE,), "overwrite": (ALTERNATE,),
+            "target_directory": (FILES,)}
+
+
+def check_options(module):
+    """Refuse bad input before any request; return the (source, target) VM references."""
+    params = module.params
+    check_vault_options(params)
+    check_wait_timeout(params)
+    target = params["target"]
+    if target == ORIGINAL and not params["confirm_overwrite"]:
+        raise Refusal(f"target=original overwrites database {params['database']} with the restored one: set confirm_overwrite: true to do it, "
+                      "or restore it as another database (target=alternate) or as files")
+    missing = [option for option in REQUIRED[target] if option != "confirm_overwrite" and not params[option]]
+    if missing:
+        raise Refusal(f"target={target} needs {' and '.join(missing)}")
+    misplaced = [option for option, targets in ONLY_FOR.items() if params[option] and target not in targets]
+    if misplaced:
+        raise Refusal(f"{', '.join(misplaced)} do not apply to target={target}")
+    if params["point_in_time"]:
+        try:
+            parse_time(params["point_in_time"])
+        except ValueError as error:
+            raise Refusal(f"point_in_time: {error}") from error
+    try:
+        source = resolve_vm_ref(params["server"], module.session.subscription_id)
+        destination = resolve_vm_ref(params["target_server"], module.session.subscription_id) if params["target_server"] else None
+    except ValueError as error:
+        raise Refusal(f"server: {error}") from error
+    return source, destination
+
+
+def main():
+    module = AzureBackupModule(
+        argument_spec=dict(
+            **VAULT_ARGUMENT_SPEC,
+            server=dict(type="dict", required=True, options=VM_REF_OPTIONS),
+            database=dict(type="str", required=True),
+            instance=dict(type="str"),
+            availability_group=dict(type="str"),
+            point_in_time=dict(type="str"),
+            recovery_point=dict(type="str"),
+            target=dict(type="str", required=True, choices=[ORIGINAL, ALTERNATE, FILES]),
+            confirm_overwrite=dict(type="bool", default=False),
+            target_server=dict(type="dict", options=VM_REF_OPTIONS),
+            target_instance=dict(type="str"),
+            target_database=dict(type="str"),
+            overwrite=dict(type="bool", default=False),
+            target_directory=dict(type="str"),
+        ),
+        clients=("backup",),
+        wait_options=True,
+        supports_check_mode=True,
+        mutually_exclusive=[("point_in_time", "recovery_point"), ("instance", "availability_group")],
+    )
+    module.run(lambda: SqlRestore(module, *check_options(module)).run())
+
+
+if __name__ == "__main__":
+    main()
