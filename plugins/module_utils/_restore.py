@@ -376,11 +376,15 @@ class VmRestoreSource:
             time.sleep(delay)
 
 
-def check_targets(session, kind, targets, region, vm_size=None):
-    """Refuse, with GETs only, a target Azure would refuse: group, staging account, network, subnet, regional vCPUs.
+def check_targets(session, kind, targets, region, vm_size=None, source_vm_id=None):
+    """Refuse, with GETs only, a target Azure would refuse: the VM whose disks are replaced, group, staging account,
+    network, subnet, regional vCPUs.
 
     ``region`` is where the restore lands (the vault's region, or its pair for cross-region restore).
     """
+    if kind == REPLACE_DISKS and get_resource(session, "the VM whose disks are replaced", source_vm_id, VM_API_VERSION) is None:
+        raise Refusal(f"vm: {source_vm_id.rsplit('/', 1)[-1]} no longer exists, so its disks cannot be replaced; restore it as a new VM "
+                      "(restore_type=new_vm) or restore its disks instead")
     if kind in (RESTORE_DISKS, NEW_VM) and get_resource(session, "target resource group", targets["resource_group_id"], GROUP_API_VERSION) is None:
         raise Refusal(f"target_resource_group: resource group {targets['resource_group_id'].rsplit('/', 1)[-1]} does not exist; create it first")
     if targets.get("storage_account_id"):

@@ -304,7 +304,8 @@ class VmRestore:
         if earlier is not None:
             result["reused"] = True
             return self.finish(result, earlier, deadline, changed=False)
-        check_targets(self.session, self.kind, self.targets, self.source.region, (point.get("properties") or {}).get("virtualMachineSize"))
+        check_targets(self.session, self.kind, self.targets, self.source.region, (point.get("properties") or {}).get("virtualMachineSize"),
+                      properties["sourceResourceId"])
         if self.module.check_mode:
             return dict(result, changed=True)
         job_id = self.source.trigger(point, properties, self.params["wait_timeout"])

@@ -1,6 +1,10 @@
 """Pure parts of VM restore: request bodies, what a finished job created, matching an earlier restore, paired regions."""
 
+import pytest
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _restore as restore
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
 SUB = "00000000-0000-0000-0000-000000000001"
 GROUP = f"/subscriptions/{SUB}/resourceGroups/rg-target"
@@ -60,3 +64,16 @@ def test_vcpus_from_size_names_and_names_or_ids():
     assert restore.id_or_name("st1", SUB, "rg", "Microsoft.Storage/storageAccounts") == \
         f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1"
     assert restore.id_or_name("/subscriptions/x/y", SUB, "rg", "T/t") == "/subscriptions/x/y"
+
+
+class GoneSession:  # pylint: disable=too-few-public-methods
+    """Every GET answers 404, as ARM does for a deleted resource."""
+
+    @staticmethod
+    def send(operation, method, path, api_version, body=None):  # pylint: disable=unused-argument
+        raise AzureOperationError(operation, "not found", status=404, code="ResourceNotFound")
+
+
+def test_replacing_the_disks_of_a_vm_that_is_gone_is_refused_before_any_write():
+    with pytest.raises(Refusal, match=r"vm: vm-old no longer exists, so its disks cannot be replaced"):
+        restore.check_targets(GoneSession(), restore.REPLACE_DISKS, {}, "westeurope", source_vm_id=VM.replace("vm-new", "vm-old"))
