@@ -13,7 +13,7 @@ description:
     them to another policy, resumes, stops or removes protection, undeletes soft-deleted items and triggers on-demand backups.
   - Registers a storage account with the vault when one of its shares is first protected. Azure then puts a
     C(AzureBackupProtectionLock) delete lock on the account; RV(accounts) reports it. The module never removes that lock,
-    not even when it unregisters an account (O(unregister_accounts)): remove it yourself if you want it gone.
+    not even when it unregisters an account (O(unregister_accounts)) - remove it yourself if you want it gone.
   - Built for many shares in one task. It lists the vault's registered accounts, protected shares and policies once each;
     a run that changes nothing sends no per-share or per-account request. Shares Azure has not seen yet are found by one
     inquiry per storage account (awaited through the vault's protectable-items listing), and writes are awaited through
@@ -94,7 +94,7 @@ options:
   unregister_accounts:
     description:
       - With O(state=stopped) or O(state=absent), unregister the storage accounts of the listed shares from the vault once no
-        item of theirs remains (soft-deleted items count: an account with one stays registered, and RV(accounts) says why).
+        item of theirs remains (soft-deleted items count - an account with one stays registered, and RV(accounts) says why).
       - Azure's delete lock on the account is left in place.
     type: bool
     default: false
@@ -235,8 +235,8 @@ summary:
   sample: {total: 2, changed: 1, unchanged: 1, failed: 0, actions: {protect: 1, none: 1}}
 requests:
   description: What the task sent - C(listings) (each counted once, all its pages together), C(writes), C(job_list_rounds),
-    C(item_polls) (per-share operation polls: deletions are awaited through jobs too; only on-demand backups poll) and
-    C(account_reads) (per-account reads: share lists of accounts whose shares Azure has not inquired, locks after registering).
+    C(item_polls) (per-share operation polls - only on-demand backups poll; deletions are awaited through jobs too) and
+    C(account_reads) (per-account reads - share lists of accounts whose shares Azure has not inquired, locks after registering).
   returned: always
   type: dict
   sample: {listings: 3, writes: 0, job_list_rounds: 0, item_polls: 0, account_reads: 0}
