@@ -26,7 +26,8 @@ description:
     others go on. A policy that does not exist or is not an SQL policy fails the task before any write.
   - Writes start together, at most O(max_parallel) at a time, and are awaited through the vault's jobs listing (one
     paged read per round for all of them); registrations through the vault's containers listing. O(wait_timeout) is
-    one deadline for the whole task.
+    one deadline for the whole task. With O(wait=false) nothing is awaited; the databases of a VM whose registration
+    was only started are left for the next run (C(deferred)).
   - The task fails when any database, server or auto-protection entry failed, after the others were handled.
 options:
   servers:
@@ -440,6 +441,10 @@ class SqlProtectionRun:
             if found is None and self.module.check_mode and server.get("action") == "register":
                 plan["reason"] += " (after registering the VM and discovering its databases)"
                 continue
+            if found is None and server.get("action") == "register" and not self.params["wait"]:
+                plan.update(steps=[], deferred=True, reason=plan["reason"] + "; the VM's registration was started, not awaited (wait=false): "
+                                                                             "the next run protects it")
+                continue
             if found is None:
                 failure = inquiry_failure(containers.get(server["container"].lower()))
                 plan["error"] = failure or (f"database {plan['entry']['name']} was not found on {plan['kind'].replace('_', ' ')} {plan['parent']} "
@@ -603,7 +608,7 @@ class SqlProtectionRun:
                   "changed": changed, "policy": view["policy"], "protection_state": view["protection_state"], "reason": plan["reason"],
                   "job_id": next((plan["jobs"][step] for step in reversed(plan["steps"]) if step != "backup" and plan["jobs"].get(step)), None),
                   "backup_job_id": plan["jobs"].get("backup")}
-        for key in ("backup_job_status", "error"):
+        for key in ("backup_job_status", "error", "deferred"):
             if plan.get(key):
                 result[key] = plan[key]
         return result
