@@ -346,3 +346,13 @@ def test_intent_delete_answers_204_as_the_spec_says(client):
     client.protection_intent.delete(VAULT, GROUP, FABRIC, "intent-default")
     client.protection_intent.delete(VAULT, GROUP, FABRIC, "intent-default")
     assert list(client.backup_protection_intent.list(VAULT, GROUP)) == []
+
+
+def test_protectable_containers_after_a_refresh_are_the_unregistered_sql_vms(client):
+    started = client.protection_containers.refresh(VAULT, GROUP, FABRIC, filter="backupManagementType eq 'AzureWorkload'", cls=raw_response)
+    assert started.http_response.status_code == 202
+    register(client, "vm-sql-01")
+    time.sleep(0.5)
+    found = list(client.protectable_containers.list(VAULT, GROUP, FABRIC, filter="backupManagementType eq 'AzureWorkload'"))
+    assert sorted(entry.name for entry in found) == [container("vm-sql-02"), container("vm-sql-nosysadmin")]
+    assert {props(entry)["protectableContainerType"] for entry in found} == {"VMAppContainer"}

@@ -117,13 +117,10 @@ def _registered_vaults(store, subscription):
     return holders
 
 
-@route("GET", FABRIC + "/protectableContainers")
+@route("GET", FABRIC + "/protectableContainers", when=wants_workload)
 def list_protectable_containers(req):
     vault = require_vault(req)
     store = req.emu.store
-    terms = filter_terms(req.query_value("$filter"))
-    if terms.get("backupmanagementtype", "").lower() != MANAGEMENT_TYPE.lower():
-        return paged_response(req, [], BMS_PAGE_SIZE)
     discovered = ((store.get(fabric_id(vault["id"])) or {}).get("armemu") or {}).get("discovered", [])
     taken = _registered_vaults(store, req.params["subscriptionId"])
     containers = []
