@@ -9,7 +9,7 @@ module: backup_engine_info
 short_description: List the backup servers (MABS, DPM, MARS agents) registered with a Recovery Services vault
 version_added: 1.1.0
 description:
-  - Lists the on-premises backup servers a vault knows: Microsoft Azure Backup Server (MABS) and System Center
+  - Lists the on-premises backup servers a vault knows, Microsoft Azure Backup Server (MABS) and System Center
     Data Protection Manager (DPM) servers from the vault's backup engines, with the servers each protects to
     Azure, and plain MARS agents from the vault's C(MAB) protection containers.
   - For each, its version, the MARS agent's version, health, when it last reported to Azure (C(refreshedAt) of a

@@ -18,7 +18,7 @@ description:
   - A server registered with the same vault is not registered again and its passphrase is left alone (it cannot be read
     back); only the staging area follows O(staging_area_path).
   - A server registered with another vault makes the task fail, unless O(allow_vault_change=true).
-  - Works for both products: MABS and DPM carry the same DPM cmdlets and register through the MARS agent they install,
+  - Works for both products; MABS and DPM carry the same DPM cmdlets and register through the MARS agent they install,
     whose registration is read from C(HKLM:\\SOFTWARE\\Microsoft\\Windows Azure Backup\\Config).
   - The vault credentials come as a string (the same file as for a MARS agent, from
     M(azure_backup.recovery_services.mars_vault_credentials)); the module writes them to a temporary file only the

@@ -13,7 +13,7 @@ description:
     the same file the Azure portal's "Download vault credentials" and
     C(Get-AzRecoveryServicesVaultSettingsFile -Backup) give.
   - The same file registers a Microsoft Azure Backup Server (MABS) or System Center DPM server
-    (C(Start-DPMCloudRegistration -VaultCredentialsFilePath)): Azure makes one kind of backup vault credentials
+    (C(Start-DPMCloudRegistration -VaultCredentialsFilePath)); Azure makes one kind of backup vault credentials
     for all three (C(Get-AzRecoveryServicesVaultSettingsFile -Backup) is Microsoft's documented way for
     "a Windows Server or DPM machine"; its source keeps the C(RSBackupVaultAADCreds) namespace the DPM console
     looks for), so the module has no option for the server kind.
