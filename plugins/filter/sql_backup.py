@@ -3,7 +3,8 @@
 
 """Filter behind the sql_backup role: SQL Server VMs (inventory hosts and a list) -> one sql_protection batch per vault.
 
-Documented in the sidecar files plugins/filter/sql_backup_batches.yml and sql_backup_coverage.yml.
+Documented in the sidecar files plugins/filter/sql_backup_batches.yml, sql_backup_coverage.yml, sql_audit_rows.yml and
+sql_audit_table.yml.
 """
 
 from __future__ import annotations
@@ -69,8 +70,37 @@ def sql_backup_coverage(registered):
     return coverage
 
 
+def sql_audit_rows(registered):
+    """One row per database from the registered sql_backup_info loop (one run per vault): vault, server, parent, database,
+    whether it is protected, its state, policy and last backup; then one row per instance or AG with no database."""
+    rows = []
+    for result in registered.get("results") or []:
+        vault = (result.get("item") or {}).get("vault_name")
+        for database in result.get("databases") or []:
+            rows.append({"vault": vault, "server": database.get("server"), "parent": database.get("parent"), "database": database.get("name"),
+                         "protected": bool(database.get("protected")), "protection_state": database.get("protection_state"),
+                         "policy": database.get("policy"), "last_backup_time": database.get("last_backup_time"),
+                         "protectable": bool(database.get("protectable")), "validation": database.get("validation")})
+        if result.get("failed"):
+            rows.append({"vault": vault, "server": None, "parent": None, "database": None, "protected": False, "error": result.get("msg")})
+    return rows
+
+
+def sql_audit_table(rows):
+    """Lines of the audit's SQL table: vault, server, instance or AG, database, protected, state, policy."""
+    lines = ["VAULT | SERVER | INSTANCE/AG | DATABASE | PROTECTED | STATE | POLICY"]
+    for row in rows:
+        if row.get("error"):
+            lines.append(f"{row['vault']} | error: {row['error']}")
+            continue
+        lines.append(" | ".join(str(value) for value in (row["vault"], row["server"], row["parent"], row["database"],
+                                                         "yes" if row["protected"] else "no", row["protection_state"], row["policy"] or "-")))
+    return lines
+
+
 class FilterModule:
     """azure_backup.recovery_services filters for SQL Server backup rollouts."""
 
     def filters(self):
-        return {"sql_backup_batches": sql_backup_batches, "sql_backup_coverage": sql_backup_coverage}
+        return {"sql_backup_batches": sql_backup_batches, "sql_backup_coverage": sql_backup_coverage, "sql_audit_rows": sql_audit_rows,
+                "sql_audit_table": sql_audit_table}

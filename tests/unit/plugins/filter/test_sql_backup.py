@@ -3,7 +3,8 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.azure_backup.recovery_services.plugins.filter.sql_backup import sql_backup_batches, sql_backup_coverage
+from ansible_collections.azure_backup.recovery_services.plugins.filter.sql_backup import (sql_audit_rows, sql_audit_table, sql_backup_batches,
+                                                                                  sql_backup_coverage)
 
 HOSTVARS = {
     "sql1": {"azure_vm_name": "vm-sql-01", "azure_vm_resource_group": "rg-sql", "azure_backup_vault": "rsv-a",
@@ -40,3 +41,16 @@ def test_coverage_from_the_async_results():
     coverage = sql_backup_coverage(registered)
     assert [(entry["vault"], entry["databases"], entry["auto_protected"], len(entry["failed"]), entry["error"]) for entry in coverage] == [
         ("rsv-a", 2, 1, 1, "1 failed"), ("rsv-b", 1, 0, 0, "")]
+
+
+def test_audit_rows_and_table():
+    registered = {"results": [
+        {"item": {"vault_name": "rsv-a"}, "databases": [
+            {"server": "rg/vm", "parent": "MSSQLSERVER", "name": "sales", "protected": True, "protection_state": "Protected", "policy": "p"},
+            {"server": "rg/vm", "parent": "MSSQLSERVER", "name": "hr", "protected": False, "protection_state": "NotProtected", "policy": None}]},
+        {"item": {"vault_name": "rsv-b"}, "failed": True, "msg": "vault not found"}]}
+    rows = sql_audit_rows(registered)
+    assert [(row["vault"], row["database"], row["protected"]) for row in rows] == [("rsv-a", "sales", True), ("rsv-a", "hr", False), ("rsv-b", None, False)]
+    table = sql_audit_table(rows)
+    assert table[1] == "rsv-a | rg/vm | MSSQLSERVER | sales | yes | Protected | p"
+    assert table[2].endswith("| no | NotProtected | -") and table[3] == "rsv-b | error: vault not found"
