@@ -36,6 +36,9 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 
+# The Compute API version of the raw VM listings (VirtualMachines_ListAll with statusOnly, _ListByLocation).
+COMPUTE_API_VERSION = "2024-11-01"
+
 PASSED, WARNING, CRITICAL = "Passed", "Warning", "Critical"
 # Not a finding: a VM that could not be checked at all (an Azure error).  Never a reason to skip it.
 ERROR = "Error"
@@ -272,19 +275,29 @@ class VaultListings:
             self._cache[key] = read()
         return self._cache[key]
 
+    def _json_pages(self, operation, path):
+        """Every page of an ARM list, as Azure's JSON, indexed by lower-cased id.
+
+        Read raw rather than through SDK models: a subscription's thousands of VMs, each with its instance
+        view, take the compute SDK far longer to deserialise (and turn back into mappings) than to fetch.
+        """
+        listed, url = {}, path
+        while url:
+            body = self.session.send(operation, "GET", url, api_version=COMPUTE_API_VERSION, client="compute").json()
+            listed.update((vm["id"].lower(), vm) for vm in body.get("value") or [] if vm.get("id"))
+            url = body.get("nextLink")
+        return listed
+
     def vm_statuses(self):
         """{lower-cased VM id: VM with its instance view} for every VM of the subscription (statusOnly list)."""
-        compute = self.session.client("compute")
-        listed = self._once("statuses", lambda: list_all(self.session, "list the run-time status of the subscription's VMs",
-                                                         compute.virtual_machines.list_all, status_only="true"))
-        return {vm["id"].lower(): vm for vm in listed if vm.get("id")}
+        path = f"/subscriptions/{self.session.subscription_id}/providers/Microsoft.Compute/virtualMachines?statusOnly=true"
+        return self._once("statuses", lambda: self._json_pages("list the run-time status of the subscription's VMs", path))
 
     def vm_models(self):
         """{lower-cased VM id: VM model} for the VMs of the vault's region."""
-        compute = self.session.client("compute")
-        listed = self._once("models", lambda: list_all(self.session, f"list the VMs in {self.vault['location']}",
-                                                       compute.virtual_machines.list_by_location, self.vault["location"]))
-        return {vm["id"].lower(): vm for vm in listed if vm.get("id")}
+        location = self.vault["location"]
+        path = f"/subscriptions/{self.session.subscription_id}/providers/Microsoft.Compute/locations/{location}/virtualMachines"
+        return self._once("models", lambda: self._json_pages(f"list the VMs in {location}", path))
 
     def protected_here(self):
         return self._once("protected", lambda: index_by_vm_id(list_protected_vms(self.session, self.vault["name"], self.resource_group)))
