@@ -25,7 +25,8 @@ description:
     prerequisites fail (Azure's C(prebackupvalidation), for example C(UserErrorSQLNoSysadminMembership)) - while the
     others go on. A policy that does not exist or is not an SQL policy fails the task before any write.
   - Writes start together, at most O(max_parallel) at a time, and are awaited through the vault's jobs listing (one
-    paged read per round for all of them); registrations through the vault's containers listing. O(wait_timeout) is
+    paged read per round for all of them); registrations through the vault's containers listing. Just before the first
+    write the protected databases are listed once more, so a write another run made meanwhile is not repeated. O(wait_timeout) is
     one deadline for the whole task. With O(wait=false) nothing is awaited; the databases of a VM whose registration
     was only started are left for the next run (C(deferred)).
   - The task fails when any database, server or auto-protection entry failed, after the others were handled.
@@ -526,6 +527,23 @@ class SqlProtectionRun:
 
     # --- writing ---------------------------------------------------------------------------------
 
+    def recheck_before_writing(self, plans):
+        """Re-list the protected databases once, just before the first write, and drop writes another run already made
+        (two runs started together - AWX slices, overlapping jobs - would otherwise both write the same items)."""
+        writing = [plan for plan in plans if plan["steps"] and not plan["error"]]
+        if not writing:
+            return
+        self.forget("protected")
+        items = self.protected()
+        for plan in writing:
+            item = items.get(plan["key"])
+            if item == plan["item"]:
+                continue
+            fresh = self.plan_database(plan["server"], plan["entry"], plan["kind"], plan["parent"], plan["key"], item)
+            if fresh["action"] == "none":
+                fresh["reason"] += " (written meanwhile by another run)"
+            plan.update(fresh)
+
     def start_step(self, plan, step):
         names = (plan["server"]["container"], (plan["item"] or {}).get("name") or f"SQLDataBase;{plan['parent']};{plan['entry']['name']}")
         operation = f"{STEP_VERBS[step]} database {plan['label']} in vault {self.vault}"
@@ -635,6 +653,7 @@ class SqlProtectionRun:
         self.locate(plans)
         self.read_policies(plans)
         if not self.module.check_mode:
+            self.recheck_before_writing(plans)
             for index in range(max((len(plan["steps"]) for plan in plans), default=0)):
                 self.run_step(plans, index)
         intents = self.auto_protection()
