@@ -1,8 +1,9 @@
 # Copyright (c) azure_backup.recovery_services contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters behind the file_share_backup role: shares from variables and storage account tags -> one batch per vault, and
-results -> coverage. Each filter is documented in a sidecar file (plugins/filter/<name>.yml)."""
+"""Filters behind the file_share_backup role and the audit: shares from variables and storage account tags -> one batch per
+vault, results -> coverage, protected shares -> report rows and a text table. Each filter is documented in a sidecar file
+(plugins/filter/<name>.yml)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,31 @@ def file_share_coverage(results):
     return coverage
 
 
+def file_share_rows(results):
+    """One row per protected share (or per vault whose listing failed) from file_share_info results looped over vaults."""
+    rows = []
+    for result in (results or {}).get("results") or []:
+        vault = (result.get("item") or [None])[0]
+        if result.get("failed"):
+            rows.append({"vault": vault, "error": result.get("msg") or "the listing failed"})
+        for share in result.get("protected_shares") or []:
+            rows.append({"vault": vault, "storage_account": share["storage_account"], "resource_group": share["resource_group"],
+                         "share": share["name"], "policy": share["policy"], "protection_state": "SoftDeleted" if share["soft_deleted"] else
+                         share["protection_state"], "last_backup_time": share["last_backup_time"], "last_backup_status": share["last_backup_status"]})
+    return rows
+
+
+def file_share_table(rows):
+    """The rows as aligned text lines (a header, then one line per share)."""
+    header = ("VAULT", "STORAGE ACCOUNT", "SHARE", "POLICY", "STATE", "LAST BACKUP")
+    lines = [header] + [(row["vault"], "-", "-", "-", "ERROR", row["error"]) if row.get("error") else
+                        (row["vault"], row["storage_account"], row["share"], row["policy"] or "-", row["protection_state"],
+                         f"{row['last_backup_status'] or '-'} {(row['last_backup_time'] or '')[:19]}".strip()) for row in rows]
+    widths = [max(len(str(line[index])) for line in lines) for index in range(len(header))]
+    return ["  ".join(str(value).ljust(width) for value, width in zip(line, widths)).rstrip() for line in lines]
+
+
 class FilterModule:
     def filters(self):
-        return {"file_share_batches": file_share_batches, "file_share_coverage": file_share_coverage}
+        return {"file_share_batches": file_share_batches, "file_share_coverage": file_share_coverage, "file_share_rows": file_share_rows,
+                "file_share_table": file_share_table}

@@ -39,3 +39,18 @@ def test_coverage_from_async_results():
     coverage = file_share_coverage(results)
     assert coverage[0] == {"vault": "rsv-a", "protected": ["rg/st/one"], "failed": [{"share": "rg/st/two", "error": "share rg/st/two does not exist"}]}
     assert coverage[1]["failed"] == [{"share": "st/x", "error": "policy p does not exist"}]
+
+
+def test_audit_rows_and_table():
+    from ansible_collections.azure_backup.recovery_services.plugins.filter.file_shares import file_share_rows, file_share_table
+    results = {"results": [
+        {"item": ["rsv-a", "rg"], "protected_shares": [{"storage_account": "st", "resource_group": "rg-f", "name": "finance", "policy": "daily",
+                                                         "protection_state": "Protected", "soft_deleted": False, "last_backup_status": "Completed",
+                                                         "last_backup_time": "2026-11-29T22:30:12.1234567Z"}]},
+        {"item": ["rsv-b", "rg"], "failed": True, "msg": "vault rsv-b not found"}]}
+    rows = file_share_rows(results)
+    assert rows[0]["share"] == "finance" and rows[0]["protection_state"] == "Protected" and rows[1] == {"vault": "rsv-b", "error": "vault rsv-b not found"}
+    table = file_share_table(rows)
+    assert table[0].split() == ["VAULT", "STORAGE", "ACCOUNT", "SHARE", "POLICY", "STATE", "LAST", "BACKUP"]
+    assert table[1].split() == ["rsv-a", "st", "finance", "daily", "Protected", "Completed", "2026-11-29T22:30:12"]
+    assert table[2].split()[:2] == ["rsv-b", "-"] and table[2].endswith("vault rsv-b not found")
