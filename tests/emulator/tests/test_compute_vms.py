@@ -94,6 +94,18 @@ def test_lists_by_group_and_subscription(compute_client, emu):
     assert len(list(compute_client.virtual_machines.list_all())) == 10
 
 
+def test_list_by_group_with_instance_view_has_model_and_status(compute_client, emu):
+    emu.settings.update({"page_size": 4})
+    listed = {vm.name: vm for vm in compute_client.virtual_machines.list(APP_GROUP, expand="instanceView")}
+    assert len(listed) == 9
+    assert listed["vm-win-01"].properties.instance_view.vm_agent.statuses[0].display_status == "Ready"
+    assert listed["vm-noagent"].properties.os_profile.linux_configuration.provision_vm_agent is False
+    assert power_state(listed["vm-stopped"].properties.instance_view) == "PowerState/stopped"
+    # The listing served copies: the stored VMs keep their instance views for the next plain list and GET.
+    assert all(vm.properties.instance_view is None for vm in compute_client.virtual_machines.list(APP_GROUP))
+    assert compute_client.virtual_machines.get(APP_GROUP, "vm-win-01", expand="instanceView").properties.instance_view.vm_agent
+
+
 def test_missing_vm_is_404(compute_client):
     with pytest.raises(ResourceNotFoundError) as caught:
         compute_client.virtual_machines.get(APP_GROUP, "vm-nope")

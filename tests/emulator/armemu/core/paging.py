@@ -28,12 +28,17 @@ def _decode(token):
         raise ArmError(400, "InvalidSkipToken", f"The skip token '{token}' is not valid.") from err
 
 
-def paged_response(req, items, page_size=None):
-    """One page of ``items`` for ``req``, with an absolute ``nextLink`` when more remain."""
+def paged_response(req, items, page_size=None, render=None):
+    """One page of ``items`` for ``req``, with an absolute ``nextLink`` when more remain.
+
+    ``render`` (optional) turns one item into what the page shows; it runs on the page's items only,
+    so a listing can pass the store's shared bodies (``Store.find_shared``) and copy just one page.
+    """
     size = page_size or req.emu.settings.page_size
     token = req.query_value(SKIP_TOKEN)
     offset = _decode(token) if token else 0
-    body = {"value": items[offset:offset + size]}
+    page = items[offset:offset + size]
+    body = {"value": [render(item) for item in page] if render else page}
     if offset + size < len(items):
         query = {key: value for key, value in req.query.items() if key.lower() != SKIP_TOKEN}
         query[SKIP_TOKEN] = _encode(offset + size)

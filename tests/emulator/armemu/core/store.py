@@ -110,6 +110,16 @@ class Store:
         with self.lock:
             return [copy.deepcopy(body) for key, body in self._items.items() if predicate(key, body)]
 
+    def find_shared(self, predicate):
+        """Like ``find``, without the copies: the stored bodies themselves, for the caller to read only.
+
+        Safe to read after the lock is released because the store never changes a body in place (every
+        write stores a fresh copy). A paged listing copies only the page it serves (``paged_response``'s
+        ``render``) instead of every item on every page.
+        """
+        with self.lock:
+            return [body for key, body in self._items.items() if predicate(key, body)]
+
     def clear(self):
         with self.lock:
             self._touch(self._items)

@@ -6,7 +6,9 @@ The collection never creates VMs; it reads them to decide what to protect and to
 - ``GET .../virtualMachines/{vm}[?$expand=instanceView]``: the VM; ``properties.instanceView``
   only with the expand.
 - ``GET .../virtualMachines/{vm}/instanceView``: the instance view alone.
-- ``GET .../resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines``,
+- ``GET .../resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines[?$expand=instanceView]``
+  (VirtualMachines_List; its ``$expand`` takes ``instanceView`` only, ExpandTypeForListVMs in
+  the spec): the models, each with its instance view when expanded;
   ``GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines`` and
   ``GET /subscriptions/{s}/providers/Microsoft.Compute/locations/{location}/virtualMachines``
   (VirtualMachines_ListByLocation): paged lists of the VM models (no instance view).
@@ -42,6 +44,7 @@ Estate section ``virtualMachines`` (one entry per VM, or a ``generate`` entry fo
 ``{namePrefix}0001`` onwards. ``protectedBy`` is read by backup_protected_items.py.
 """
 
+import copy
 import re
 import uuid
 
@@ -320,32 +323,43 @@ def get_instance_view(req):
     return json_response(200, _require_vm(req)["properties"]["instanceView"])
 
 
+def _model(body):
+    """A listed VM without its instance view, as a copy (the listings pass the store's own bodies)."""
+    return copy.deepcopy(dict(body, properties={key: value for key, value in body["properties"].items() if key != "instanceView"}))
+
+
 @route("GET", GROUP_VMS)
 def list_vms_in_group(req):
+    """VirtualMachines_List: the models, or with ``$expand=instanceView`` (ExpandTypeForListVMs) each with its instance view."""
     group = require_resource_group(req.emu.store, req.params["subscriptionId"], req.params["resourceGroupName"])
-    return paged_response(req, [_without_instance_view(body) for body in req.emu.store.children(group["id"], f"providers/{VM_TYPE}")])
+    expand = (req.query_value("$expand") or "").lower()
+    if expand not in ("", "instanceview"):
+        raise ArmError(400, "InvalidParameter", f"The value '{req.query_value('$expand')}' of parameter '$expand' is invalid.")
+    prefix = f"{group['id'].lower()}/providers/{VM_TYPE.lower()}/"
+    bodies = req.emu.store.find_shared(lambda key, _: key.startswith(prefix) and "/" not in key[len(prefix):])
+    return paged_response(req, bodies, render=copy.deepcopy if expand else _model)
 
 
 def _status_only(body):
     """What ``statusOnly=true`` lists of a VM: its identity and run-time status, not its model."""
-    return {"name": body["name"], "id": body["id"], "type": body["type"], "location": body["location"],
-            "properties": {"instanceView": body["properties"]["instanceView"]}}
+    return copy.deepcopy({"name": body["name"], "id": body["id"], "type": body["type"], "location": body["location"],
+                          "properties": {"instanceView": body["properties"]["instanceView"]}})
 
 
 def _subscription_vms(req):
     prefix = f"/subscriptions/{req.params['subscriptionId'].lower()}/"
-    return req.emu.store.find(lambda key, _: key.startswith(prefix) and VM_ID_KEY.match(key))
+    return req.emu.store.find_shared(lambda key, _: key.startswith(prefix) and VM_ID_KEY.match(key))
 
 
 @route("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/virtualMachines")
 def list_vms_in_subscription(req):
     bodies = _subscription_vms(req)
     if (req.query_value("statusOnly") or "").lower() == "true":
-        return paged_response(req, [_status_only(body) for body in bodies])
-    return paged_response(req, [_without_instance_view(body) for body in bodies])
+        return paged_response(req, bodies, render=_status_only)
+    return paged_response(req, bodies, render=_model)
 
 
 @route("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/virtualMachines")
 def list_vms_in_location(req):
     location = normalise_location(req.params["location"])
-    return paged_response(req, [_without_instance_view(body) for body in _subscription_vms(req) if body["location"] == location])
+    return paged_response(req, [body for body in _subscription_vms(req) if body["location"] == location], render=_model)
