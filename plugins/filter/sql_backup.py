@@ -61,12 +61,15 @@ def sql_backup_coverage(registered):
     for result in registered.get("results") or []:
         batch = (result.get("item") or {}).get("item") or {}
         entries = (result.get("databases") or []) + (result.get("servers") or []) + (result.get("auto_protection") or [])
+        failed = [entry for entry in entries if entry.get("error")]
+        # The role registers with failed_when: false, so a failed run shows by its failed entries, or by having no summary
+        # at all (refused before any write, or never finished).
+        error = (result.get("msg") or "the run did not finish") if failed or "summary" not in result else ""
         coverage.append({"vault": batch.get("vault_name"), "changed": bool(result.get("changed")),
                          "databases": (result.get("summary") or {}).get("total", 0),
                          "changed_databases": (result.get("summary") or {}).get("changed", 0),
                          "auto_protected": sum(1 for entry in result.get("auto_protection") or [] if not entry.get("error")),
-                         "failed": [entry for entry in entries if entry.get("error")],
-                         "error": result.get("msg", "") if result.get("failed") or not result.get("finished", True) else ""})
+                         "failed": failed, "error": error})
     return coverage
 
 

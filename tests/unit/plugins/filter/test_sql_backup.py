@@ -37,10 +37,11 @@ def test_coverage_from_the_async_results():
     registered = {"results": [
         {"item": {"item": {"vault_name": "rsv-a"}}, "changed": True, "summary": {"total": 2, "changed": 1},
          "databases": [{"name": "a"}, {"name": "b", "error": "x"}], "servers": [], "auto_protection": [{"instance": "I"}], "failed": True, "msg": "1 failed"},
-        {"item": {"item": {"vault_name": "rsv-b"}}, "changed": False, "summary": {"total": 1, "changed": 0}, "databases": [{"name": "c"}]}]}
+        {"item": {"item": {"vault_name": "rsv-b"}}, "changed": False, "summary": {"total": 1, "changed": 0}, "databases": [{"name": "c"}]},
+        {"item": {"item": {"vault_name": "rsv-c"}}, "failed": False, "msg": "policy x does not exist"}]}
     coverage = sql_backup_coverage(registered)
     assert [(entry["vault"], entry["databases"], entry["auto_protected"], len(entry["failed"]), entry["error"]) for entry in coverage] == [
-        ("rsv-a", 2, 1, 1, "1 failed"), ("rsv-b", 1, 0, 0, "")]
+        ("rsv-a", 2, 1, 1, "1 failed"), ("rsv-b", 1, 0, 0, ""), ("rsv-c", 0, 0, 0, "policy x does not exist")]
 
 
 def test_audit_rows_and_table():
