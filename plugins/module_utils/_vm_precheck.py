@@ -13,10 +13,14 @@ the status Azure Backup's own pre-checks use:
 The evaluation functions are pure (VM JSON in, findings out) and unit tested; ``precheck_vms``
 gathers the inputs for many VMs from LISTINGS, never one VM at a time when a listing can tell:
 
-* the run-time status of every VM of the subscription (one paged ``statusOnly=true`` VM list):
-  exists, region, power state, agent, snapshot extension;
-* the VM models of the vault's region (one paged list, only when a VM's agent is not Ready and
-  ``osProfile.*.provisionVMAgent`` decides between Warning and Critical);
+* the VMs of the resource groups the checked VMs are in, each with its instance view (one paged
+  ``$expand=instanceView`` list per group, model and run-time status together): exists, region,
+  power state, agent, snapshot extension, ``osProfile.*.provisionVMAgent``.  When the VMs span
+  more than ``GROUP_LISTINGS_MAX`` groups, one paged ``statusOnly=true`` list of the whole
+  subscription instead, and the VM models of the vault's region (one paged list, only when a VM's
+  agent is not Ready and ``provisionVMAgent`` decides between Warning and Critical).  Either way a
+  vault's pre-check reads only its own VMs' groups, so several vaults checked side by side do not
+  each page through the whole subscription;
 * the vault's protected items (protected here) and protectable items (discovered, so not
   protected by any vault);
 * for VMs neither of those lists decides: the protected items of the subscription's other vaults
@@ -36,8 +40,11 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._ba
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 
-# The Compute API version of the raw VM listings (VirtualMachines_ListAll with statusOnly, _ListByLocation).
+# The Compute API version of the raw VM listings (VirtualMachines_List with $expand, _ListAll with statusOnly, _ListByLocation).
 COMPUTE_API_VERSION = "2024-11-01"
+# Up to this many resource groups, the VM listings are per group (only the checked VMs' groups, models and
+# instance views in one); past it one statusOnly listing of the subscription is likely fewer pages.
+GROUP_LISTINGS_MAX = 8
 
 PASSED, WARNING, CRITICAL = "Passed", "Warning", "Critical"
 # Not a finding: a VM that could not be checked at all (an Azure error).  Never a reason to skip it.
@@ -264,6 +271,13 @@ class VaultListings:
         self.resource_group = resource_group
         self.counts = {"listings": 0, "backup_status_queries": 0, "prevalidations": 0}
         self._cache = {}
+        self.groups = None
+
+    def scope(self, vm_refs):
+        """Read the VM listings of the resource groups of ``vm_refs`` (in this subscription) only, if they are few."""
+        subscription = (self.session.subscription_id or "").lower()
+        groups = sorted({ref["resource_group"].lower() for ref in vm_refs if ref["subscription_id"].lower() == subscription})
+        self.groups = tuple(groups) if len(groups) <= GROUP_LISTINGS_MAX else None
 
     def forget(self, key):
         """Drop one cached listing (``protected``, ``protectable``, ...) so the next use reads it again."""
@@ -289,9 +303,22 @@ class VaultListings:
         return listed
 
     def vm_statuses(self):
-        """{lower-cased VM id: VM with its instance view} for every VM of the subscription (statusOnly list)."""
+        """{lower-cased VM id: VM with its instance view}: of the scoped resource groups, else of the whole subscription (statusOnly)."""
+        if self.groups is not None:
+            return self._once(("statuses",) + self.groups, self._read_group_vms)
         path = f"/subscriptions/{self.session.subscription_id}/providers/Microsoft.Compute/virtualMachines?statusOnly=true"
         return self._once("statuses", lambda: self._json_pages("list the run-time status of the subscription's VMs", path))
+
+    def _read_group_vms(self):
+        listed = {}
+        for group in self.groups:
+            path = f"/subscriptions/{self.session.subscription_id}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines?$expand=instanceView"
+            try:
+                listed.update(self._json_pages(f"list the VMs of resource group {group} with their instance views", path))
+            except AzureOperationError as error:
+                if error.status != 404:  # a group that does not exist holds no VM: its VMs are reported missing
+                    raise
+        return listed
 
     def vm_models(self):
         """{lower-cased VM id: VM model} for the VMs of the vault's region."""
@@ -339,7 +366,7 @@ def status_findings(ref, listings, full):
     location = listings.vault["location"]
     if vm is None or not full:
         return existence_findings(vm, ref["label"], location), vm
-    if not agent_ready(vm) and normalise_location(vm.get("location")) == location:
+    if listings.groups is None and not agent_ready(vm) and normalise_location(vm.get("location")) == location:
         vm = with_model(vm, listings.vm_models().get(ref["key"]))
     return vm_findings(vm, ref["label"], location), vm
 
@@ -371,6 +398,7 @@ def precheck_vms(session, vm_refs, listings, full=True, prevalidate=False, max_p
     a listing that fails fails the whole call (AzureOperationError).
     """
     checked = []
+    listings.scope(vm_refs)
     for ref in vm_refs:
         findings, vm = status_findings(ref, listings, full)
         checked.append({"ref": ref, "findings": findings, "vm": vm})

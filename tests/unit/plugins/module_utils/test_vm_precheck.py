@@ -167,6 +167,10 @@ class Listings(precheck.VaultListings):
         self.reads.append(key)
         return self._fixed[key]
 
+    def scope(self, vm_refs):
+        """The fixed listings stand for the subscription-wide ones (statusOnly, then the region's models)."""
+        self.groups = None
+
     def vm_statuses(self):
         return self._once("statuses", None)
 
@@ -181,6 +185,15 @@ class Listings(precheck.VaultListings):
 
     def protected_elsewhere(self):
         return self._once("elsewhere", None)
+
+
+def test_scope_lists_the_checked_vms_groups_only_when_they_are_few():
+    listings = precheck.VaultListings(Session(), VAULT, "rg-backup")
+    listings.scope([ref("vm-a"), ref("vm-b"), ref("vm-x", subscription="t")])
+    assert listings.groups == (ref("vm-a")["resource_group"].lower(),)
+    many = [dict(ref(f"vm-{number}"), resource_group=f"rg-{number}") for number in range(precheck.GROUP_LISTINGS_MAX + 1)]
+    listings.scope(many)
+    assert listings.groups is None
 
 
 def decided(results):
