@@ -33,6 +33,7 @@ BACKUP_TYPES = {"full": "Full", "differential": "Differential", "log": "Log", "c
 EXPIRING_BACKUP_TYPES = ("full", "copy_only_full")
 DEFAULT_EXPIRY_DAYS = {"full": 45, "copy_only_full": 30}  # azure-cli's defaults for an on-demand full / copy-only backup
 BACKUP_RETENTION_DAYS = (1, 36135)
+NAME_LIMIT = 84  # a SQL Server VM's name and resource group name together (Azure Backup's prerequisites)
 NEVER_DISCOVERED = {"tempdb": "Azure Backup does not back up tempdb (it is recreated at every SQL Server start)"}
 FULL_ONLY = {"master": "Azure Backup takes only full backups of master"}
 
@@ -151,6 +152,15 @@ def intent_target(intent):
 
 
 # --- checks on the options alone --------------------------------------------------------------------
+
+def server_errors(resource_group, vm_name):
+    """Why Azure Backup cannot register this VM for SQL workloads, from its names alone."""
+    length = len(resource_group) + len(vm_name)
+    if length > NAME_LIMIT:
+        return [f"the VM name and resource group name together are {length} characters; Azure Backup registers SQL Server VMs whose "
+                f"names add up to {NAME_LIMIT} at most"]
+    return []
+
 
 def database_errors(database, state, backup_now):
     """Why a named database is refused before any call (empty list = fine)."""

@@ -20,6 +20,8 @@ description:
     The vault's workload containers, protectable items and policies are listed only when something is to be
     registered, protected or moved. Discovery runs again only for a VM asked for (O(servers[].inquire)) or one on
     which a database to protect is not yet known.
+  - A VM whose name and resource group name together exceed 84 characters (Azure Backup's limit for SQL Server VMs)
+    is refused before any request.
   - Each database is refused before any write to it when Azure would refuse it - a database the discovery did not
     find, C(tempdb) (never backed up), differential or log backups of C(master) (only full), a server whose backup
     prerequisites fail (Azure's C(prebackupvalidation), for example C(UserErrorSQLNoSysadminMembership)) - while the
@@ -238,7 +240,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_protection import (
     AZURE_WORKLOAD, DEFAULT_INSTANCE, backup_body, backup_expiry, container_name, database_errors,
     database_key, index_protectable, index_protected, inquiry_failure, intent_body, intent_name, intent_target, is_registered,
-    list_sql, parent_item_name, protect_body, register_body, stop_body, undelete_body, validation_failure,
+    list_sql, parent_item_name, protect_body, register_body, server_errors, stop_body, undelete_body, validation_failure,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
@@ -703,6 +705,9 @@ def validate(module):
         if ref["key"] in seen:
             raise Refusal(f"servers[{index}]: VM {ref['label']} is listed twice")
         seen.add(ref["key"])
+        problems = server_errors(ref["resource_group"], ref["name"]) if params["state"] == "present" else []
+        if problems:
+            raise Refusal(f"servers[{index}]: VM {ref['label']}: " + "; ".join(problems))
         server = dict(entry, ref=ref, container=container_name(ref["resource_group"], ref["name"]), policy=entry["policy"] or params["policy"])
         named = set()
         for position, database in enumerate(entry["databases"]):

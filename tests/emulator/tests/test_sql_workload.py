@@ -356,3 +356,19 @@ def test_protectable_containers_after_a_refresh_are_the_unregistered_sql_vms(cli
     found = list(client.protectable_containers.list(VAULT, GROUP, FABRIC, filter="backupManagementType eq 'AzureWorkload'"))
     assert sorted(entry.name for entry in found) == [container("vm-sql-02"), container("vm-sql-nosysadmin")]
     assert {props(entry)["protectableContainerType"] for entry in found} == {"VMAppContainer"}
+
+
+def test_register_refuses_names_longer_than_84_characters(client, emu):
+    long_group = "rg-" + "x" * 60
+    estate = vm_estate(SQL_VMS + [{"name": "vm-sql-" + "y" * 20, "resourceGroup": long_group, "osType": "Windows"}])
+    estate["resourceGroups"] = estate.get("resourceGroups", []) + [{"subscription": SUBSCRIPTION, "name": long_group, "location": "westeurope"}]
+    estate["sqlServers"] = SQL_SERVERS + [{"vm": "vm-sql-" + "y" * 20, "resourceGroup": long_group}]
+    emu.load_estate(estate)
+    vm = "vm-sql-" + "y" * 20
+    properties = AzureVMAppContainerProtectionContainer(backup_management_type="AzureWorkload", workload_type="SQLDataBase",
+                                                        source_resource_id=f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{long_group}/providers/"
+                                                                           f"Microsoft.Compute/virtualMachines/{vm}")
+    with pytest.raises(HttpResponseError) as refused:
+        client.protection_containers.begin_register(VAULT, GROUP, FABRIC, f"VMAppContainer;Compute;{long_group};{vm}",
+                                                    ProtectionContainerResource(properties=properties)).result()
+    assert "exceed the 84 characters" in refused.value.error.message

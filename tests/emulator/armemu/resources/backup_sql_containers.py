@@ -14,7 +14,8 @@ Routes (``V`` = vault, ``C`` = ``V/backupFabrics/Azure/protectionContainers/VMAp
   extension and runs a first inquiry (inferred from the portal's "Discover DBs", which does both).
   No prior refresh is needed (templates and Terraform's ``azurerm_backup_container_vm_app`` PUT
   straight away). Refused (400): a VM that does not exist in the vault's subscription and region, a
-  VM with no SQL Server (inferred codes), a VM registered to another vault
+  VM with no SQL Server (inferred codes), a VM whose name and resource group name together exceed 84 characters
+  (documented limit, inferred code), a VM registered to another vault
   (``BMSUserErrorContainerAlreadyRegistered``, inferred code).
 - ``DELETE C`` (ProtectionContainers_Unregister): 202 + Location; refused while the container holds
   protected or soft-deleted databases (``BMSUserErrorContainerHasDatasources``, inferred code).
@@ -71,6 +72,7 @@ ESTATE_SECTIONS = ("sqlServers",)
 ESTATE_PRIORITY = 46
 PROTECTABLE_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectableItems"
 PROTECTABLE_CONTAINER_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectableContainers"
+NAME_LIMIT = 84  # VM name + resource group name (documentation, "Back up SQL Server databases in Azure VMs", prerequisites)
 
 
 # --- estate ---------------------------------------------------------------------------------------
@@ -157,6 +159,10 @@ def _registrable_vm(req, vault, properties):
     if vm is None or source.lower() != vm["id"].lower() or vm["location"] != vault["location"]:
         raise invalid_input("The container name and properties.sourceResourceId must name a virtual machine in the vault's "
                             "subscription and region ('VMAppContainer;Compute;{resourceGroup};{vmName}').")
+    group = vm["id"].split("/")[4]
+    if len(group) + len(vm["name"]) > NAME_LIMIT:
+        raise invalid_input(f"The VM name and resource group name together ({len(group) + len(vm['name'])} characters) exceed the {NAME_LIMIT} "
+                            "characters Azure Backup allows for SQL Server VMs.")
     if not store.exists(sql_server_key(vm["id"])):
         raise bms_error("BMSUserErrorNoWorkloadFound", f"No SQL Server instance was found on the virtual machine '{vm['name']}'.\r\n"
                                                        "Install SQL Server on the VM, or register a VM that runs it.")

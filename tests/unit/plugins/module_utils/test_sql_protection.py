@@ -111,3 +111,8 @@ def test_an_earlier_restore_is_matched_on_type_time_and_target():
     assert restore.job_matches(job, "alternate", moment, "VM-2", "i/new", "")
     assert not restore.job_matches(job, "alternate", moment, "vm-2", "I/other", "")
     assert not restore.job_matches(job, "original", moment, "", "", "")
+
+
+def test_vm_and_group_names_longer_than_azure_allows():
+    assert sql.server_errors("rg-" + "x" * 40, "vm-" + "y" * 38) == []
+    assert "85 characters" in sql.server_errors("rg-" + "x" * 40, "vm-" + "y" * 39)[0]
