@@ -1,22 +1,33 @@
-"""Estate-scale benchmark: 1,000 VMs across 4 vaults, first rollout and idempotent re-run.
+"""Estate-scale benchmark: playbooks/site.yml on generated estates, first rollout and no-change run.
 
-    ./scripts/bench.sh [--vms-per-vault 250] [--lro-delay 1.0] [--playbook site|modules]
+    ./scripts/bench.sh                                   # the whole set (below); takes about half an hour
+    ./scripts/bench.sh --vms 1000 --profiles fast        # one estate size, one profile
+    ./scripts/bench.sh --subscriptions 0                 # leave out the two-subscription comparison
+    ./scripts/bench.sh --playbook modules --vms 1000     # vm_protection once per vault instead of site.yml
 
-Builds an emulator estate (4 regions, one vault and 250 VMs each). With ``--playbook site`` (the
-default) it runs playbooks/site.yml itself over a generated inventory (one host per VM, the vaults
-in ``azure_backup_vaults``); with ``modules`` a playbook that creates the vaults and calls
-vm_protection once per vault for all its VMs. Each runs twice (first rollout, no-change run).
-Reports for each run: wall time, ARM requests by method (from the emulator's request log),
-writes, and peak memory (largest process of the ansible-playbook tree, and the emulator).
-A benchmark, not a test: it records figures and asserts only that the runs succeeded.
+For each estate size (``--vms``, default 1,000 and 5,000) and emulator profile (``--profiles``, default
+``fast`` and ``azure``, docs/emulator.md "Cost profile") it starts an emulator with an estate of 4 regions,
+each with one vault's resource group and one application group of VMs (half the regions Linux, half
+Windows), and runs ``site.yml`` twice over a generated inventory (one host per VM): the first rollout,
+then the no-change run. Then, unless ``--subscriptions 0``, the same estate in two subscriptions, each
+site.yml run as its own job with its own principal (as AWX runs one job per subscription and credential,
+docs/awx.md), side by side, against one subscription alone.
+
+Reports per run: wall time, the machine's load average, ARM requests by method, writes, 429s received,
+the throttle floor (the least time Azure's buckets allow for the requests: GET /_emulator/costs), the
+largest per-vault request count and the subscription-wide ones, requests about one VM, the VMs left
+unprotected (from the emulator's state), peak memory of the ansible process tree (sum and largest
+process, sampled) and of the emulator. A benchmark, not a test: it records figures, and only says
+when a run failed.
 """
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,54 +39,25 @@ from conftest import DEFAULT_ESTATE, playbook_env, start_emulator  # noqa: E402 
 from request_log import classify, per_vault  # noqa: E402  pylint: disable=wrong-import-position
 
 REGIONS = ["westeurope", "northeurope", "eastus", "westus2"]
-SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
+SUBSCRIPTIONS = ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"]
 
 
-def bench_estate(vms_per_vault):
-    """The integration estate's tenant and principals, plus one RG, vault region and VM batch per region."""
+def bench_estate(vms_per_vault, subscriptions=SUBSCRIPTIONS[:1]):
+    """The integration estate's tenant and principals; per subscription, one vault group and one VM batch per region."""
     with open(DEFAULT_ESTATE, encoding="utf-8") as handle:
         base = yaml.safe_load(handle)
     estate = {key: base[key] for key in ("tenant", "principals", "subscriptions")}
-    estate["resourceGroups"] = []
-    estate["virtualMachines"] = []
-    for index, region in enumerate(REGIONS, start=1):
-        estate["resourceGroups"] += [
-            {"subscription": SUBSCRIPTION, "name": f"rg-bench-backup-{index}", "location": region},
-            {"subscription": SUBSCRIPTION, "name": f"rg-bench-app-{index}", "location": region},
-        ]
-        estate["virtualMachines"].append({"generate": {
-            "count": vms_per_vault, "namePrefix": f"vm-{region}-", "resourceGroup": f"rg-bench-app-{index}",
-            "location": region, "osType": "Linux" if index % 2 else "Windows"}})
+    estate["resourceGroups"], estate["virtualMachines"] = [], []
+    for subscription in subscriptions:
+        for index, region in enumerate(REGIONS, start=1):
+            estate["resourceGroups"] += [
+                {"subscription": subscription, "name": f"rg-bench-backup-{index}", "location": region},
+                {"subscription": subscription, "name": f"rg-bench-app-{index}", "location": region},
+            ]
+            estate["virtualMachines"].append({"generate": {
+                "count": vms_per_vault, "namePrefix": f"vm-{region}-", "resourceGroup": f"rg-bench-app-{index}",
+                "subscription": subscription, "location": region, "osType": "Linux" if index % 2 else "Windows"}})
     return estate
-
-
-def rollout_playbook(vms_per_vault):
-    vaults = []
-    for index, region in enumerate(REGIONS, start=1):
-        vaults.append({
-            "name": f"rsv-bench-{index}", "resource_group": f"rg-bench-backup-{index}", "location": region,
-            "vms": [{"name": f"vm-{region}-{number:04d}", "resource_group": f"rg-bench-app-{index}"}
-                    for number in range(1, vms_per_vault + 1)],
-        })
-    return [{
-        "name": "Estate rollout benchmark",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": {"ansible_python_interpreter": sys.executable, "bench_vaults": vaults},
-        "module_defaults": {"group/azure_backup.recovery_services.all": {}},
-        "tasks": [
-            {"name": "Vaults", "azure_backup.recovery_services.rsv_vault": {
-                "name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}", "location": "{{ item.location }}"},
-             "loop": "{{ bench_vaults }}", "loop_control": {"label": "{{ item.name }}"}},
-            {"name": "Protect every VM of a vault in one call", "azure_backup.recovery_services.vm_protection": {
-                "vault_name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}",
-                "policy": "DefaultPolicy", "vms": "{{ item.vms }}"},
-             "loop": "{{ bench_vaults }}", "loop_control": {"label": "{{ item.name }}"}, "register": "bench_protection"},
-            {"name": "Summary", "ansible.builtin.debug": {
-                "msg": "{{ bench_protection.results | map(attribute='summary', default={}) | list }}"}},
-        ],
-    }]
 
 
 def site_inventory(vms_per_vault):
@@ -94,6 +76,73 @@ def site_inventory(vms_per_vault):
         "children": {"azure_vms": {"hosts": hosts}, "mars_hosts": {"hosts": {}}}}}
 
 
+def modules_playbook(vms_per_vault):
+    """rsv_vault for the 4 vaults, then vm_protection once per vault for all its VMs (no site.yml)."""
+    vaults = [{"name": f"rsv-bench-{index}", "resource_group": f"rg-bench-backup-{index}", "location": region,
+               "vms": [{"name": f"vm-{region}-{number:04d}", "resource_group": f"rg-bench-app-{index}"} for number in range(1, vms_per_vault + 1)]}
+              for index, region in enumerate(REGIONS, start=1)]
+    loop = {"loop": "{{ bench_vaults }}", "loop_control": {"label": "{{ item.name }}"}}
+    return [{
+        "name": "Estate rollout benchmark", "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "vars": {"ansible_python_interpreter": sys.executable, "bench_vaults": vaults},
+        "tasks": [
+            dict(loop, name="Vaults", **{"azure_backup.recovery_services.rsv_vault": {
+                "name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}", "location": "{{ item.location }}"}}),
+            dict(loop, name="Protect every VM of a vault in one call", **{"azure_backup.recovery_services.vm_protection": {
+                "vault_name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}", "policy": "DefaultPolicy", "vms": "{{ item.vms }}"}}),
+        ],
+    }]
+
+
+def principal_env(emulator, subscription):
+    """The playbook environment for one subscription, signed in as the estate principal that may use it."""
+    env = playbook_env(emulator)
+    with open(DEFAULT_ESTATE, encoding="utf-8") as handle:
+        principal = next(entry for entry in yaml.safe_load(handle)["principals"] if subscription in entry["subscriptions"])
+    env.update(AZURE_SUBSCRIPTION_ID=subscription, AZURE_CLIENT_ID=principal["client_id"], AZURE_SECRET=principal["secret"])
+    return env
+
+
+class TreeMemory(threading.Thread):
+    """Samples the resident memory of a process and its descendants (Ansible forks workers and async wrappers)."""
+
+    def __init__(self, pids):
+        super().__init__(daemon=True)
+        self.roots, self.peak_total_mb, self.peak_largest_mb = set(pids), 0.0, 0.0
+        self._stopping = threading.Event()
+
+    @staticmethod
+    def _table():
+        parents, rss = {}, {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                parents[int(entry)], rss[int(entry)] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+            except (OSError, IndexError, ValueError):
+                continue
+        return parents, rss
+
+    def run(self):
+        while not self._stopping.wait(0.5):
+            parents, rss = self._table()
+            tree, grown = set(self.roots), True
+            while grown:
+                found = {pid for pid, parent in parents.items() if parent in tree} - tree
+                tree |= found
+                grown = bool(found)
+            sizes = [rss[pid] for pid in tree if pid in rss]
+            if sizes:
+                self.peak_total_mb = max(self.peak_total_mb, sum(sizes))
+                self.peak_largest_mb = max(self.peak_largest_mb, max(sizes))
+
+    def stop(self):
+        self._stopping.set()
+        self.join()
+
+
 def emulator_peak_rss_mb(pid):
     with open(f"/proc/{pid}/status", encoding="utf-8") as status:
         for line in status:
@@ -102,59 +151,127 @@ def emulator_peak_rss_mb(pid):
     return None
 
 
-def run_once(emulator, command, label):
+def unprotected(emulator, subscription, vms_per_vault):
+    """VMs of the bench's groups in ``subscription`` without a protected item in the emulator's state."""
+    resources = emulator.control("GET", "state")["resources"]
+    prefix = f"/subscriptions/{subscription}/resourcegroups/rg-bench-backup-"
+    protected = sum(1 for key in resources if key.startswith(prefix) and "/protecteditems/vm;iaasvmcontainerv2;" in key)
+    return vms_per_vault * len(REGIONS) - protected
+
+
+def run_jobs(emulator, jobs, label):
+    """Run ``jobs`` ([(command, env)]) side by side; the run's figures from the emulator's log and costs."""
     emulator.control("POST", "requests/reset")
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), *command],
-                            env=playbook_env(emulator), capture_output=True, text=True, check=False)
+    processes = [subprocess.Popen([str(Path(sys.executable).parent / "ansible-playbook"), *command], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for command, env in jobs]
+    memory = TreeMemory(process.pid for process in processes)
+    memory.start()
+    outputs = [process.communicate()[0] for process in processes]
     wall = time.perf_counter() - started
-    if result.returncode:
-        sys.exit(f"{label} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
-    log = emulator.control("GET", "requests")
+    memory.stop()
+    failed = [output[-4000:] for process, output in zip(processes, outputs) if process.returncode]
+    for output in failed:
+        print(f"{label} failed:\n{output}", file=sys.stderr)
+    log, costs = emulator.control("GET", "requests"), emulator.control("GET", "costs")
     counts = classify(log)
+    vaults = {scope: count for scope, count in per_vault(counts).items() if scope != "subscription"}
     return {
         "wall_seconds": round(wall, 1),
-        "requests_by_method": log["counts"],
-        "requests_total": sum(log["counts"].values()),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "rc": [process.returncode for process in processes],
+        "requests_total": costs["requests"],
+        "requests_by_method": costs["by_method"],
         "writes": log["writes"],
-        "requests_per_vault": per_vault(counts),
-        "per_vm_requests_per_vault": per_vault(counts, "per-vm"),
-        "peak_rss_mb_largest_ansible_process": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "status_429": costs["status_429"],
+        "throttle_floor_seconds": costs["throttle_floor_seconds"],
+        "max_requests_per_vault": max(vaults.values(), default=0),
+        "subscription_wide_requests": per_vault(counts).get("subscription", 0),
+        "per_vm_requests": sum(per_vault(counts, "per-vm").values()),
+        "peak_rss_mb_ansible_tree": round(memory.peak_total_mb, 1),
+        "peak_rss_mb_largest_ansible_process": round(memory.peak_largest_mb, 1),
     }
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--vms-per-vault", type=int, default=250)
-    parser.add_argument("--lro-delay", default="1.0", help="seconds each emulated long-running operation takes")
-    parser.add_argument("--playbook", choices=("site", "modules"), default="site",
-                        help="site: playbooks/site.yml over a generated inventory; modules: vm_protection once per vault")
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+def estate_files(workdir, vms_per_vault, subscriptions, playbook):
     estate_path = workdir / "estate.yml"
-    estate_path.write_text(yaml.safe_dump(bench_estate(args.vms_per_vault)), encoding="utf-8")
-    if args.playbook == "site":
+    estate_path.write_text(yaml.safe_dump(bench_estate(vms_per_vault, subscriptions)), encoding="utf-8")
+    if playbook == "site":
         inventory_path = workdir / "inventory.yml"
-        inventory_path.write_text(yaml.safe_dump(site_inventory(args.vms_per_vault), sort_keys=False), encoding="utf-8")
-        command = [str(ROOT / "playbooks" / "site.yml"), "-i", str(inventory_path)]
-    else:
-        playbook_path = workdir / "rollout.yml"
-        playbook_path.write_text(yaml.safe_dump(rollout_playbook(args.vms_per_vault), sort_keys=False), encoding="utf-8")
-        command = [str(playbook_path)]
-    emulator = start_emulator(estate=estate_path, extra_args=("--lro-delay", args.lro_delay))
+        inventory_path.write_text(yaml.safe_dump(site_inventory(vms_per_vault), sort_keys=False), encoding="utf-8")
+        return estate_path, [str(ROOT / "playbooks" / "site.yml"), "-i", str(inventory_path)]
+    playbook_path = workdir / "rollout.yml"
+    playbook_path.write_text(yaml.safe_dump(modules_playbook(vms_per_vault), sort_keys=False), encoding="utf-8")
+    return estate_path, [str(playbook_path)]
+
+
+def bench_case(vms, profile, subscriptions, args):
+    """First rollout and no-change run of ``vms`` VMs per subscription, the subscriptions' jobs side by side."""
+    vms_per_vault = vms // len(REGIONS)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    estate_path, command = estate_files(workdir, vms_per_vault, subscriptions, args.playbook)
+    emulator = start_emulator(estate=estate_path, extra_args=("--profile", profile, "--lro-delay", args.lro_delay))
     try:
-        report = {
-            "vms": args.vms_per_vault * len(REGIONS),
-            "vaults": len(REGIONS),
-            "playbook": args.playbook,
-            "emulator_lro_delay_seconds": float(args.lro_delay),
-            "first_rollout": run_once(emulator, command, "first rollout"),
-            "re_run": run_once(emulator, command, "re-run"),
-            "emulator_peak_rss_mb": emulator_peak_rss_mb(emulator.process.pid),
-        }
+        jobs = [(command, principal_env(emulator, subscription)) for subscription in subscriptions]
+        report = {"vms_per_subscription": vms_per_vault * len(REGIONS), "vaults_per_subscription": len(REGIONS),
+                  "subscriptions": len(subscriptions), "profile": profile, "playbook": args.playbook}
+        for run in ("first_rollout", "no_change"):
+            label = f"{vms} VMs x {len(subscriptions)} subscription(s), {profile}, {run}"
+            print(f"-- {label}", file=sys.stderr, flush=True)
+            report[run] = run_jobs(emulator, jobs, label)
+            report[run]["vms_unprotected"] = sum(unprotected(emulator, subscription, vms_per_vault) for subscription in subscriptions)
+            print(json.dumps(report[run]), file=sys.stderr, flush=True)
+        report["emulator_peak_rss_mb"] = emulator_peak_rss_mb(emulator.process.pid)
     finally:
         emulator.process.terminate()
-    print(json.dumps(report, indent=2))
+        emulator.process.wait()
+    return report
+
+
+def table(reports):
+    """The figures as docs/benchmarks.md's markdown table."""
+    lines = ["| Estate | Profile | Run | Wall | Load | ARM requests | By method | Writes | 429s | Throttle floor | Max per vault | "
+             "Per-VM requests | Unprotected | Peak RSS ansible (sum / largest) | Emulator RSS |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for report in reports:
+        estate = f"{report['vms_per_subscription']:,} VMs" + (f" x {report['subscriptions']} subs" if report["subscriptions"] > 1 else "")
+        for run in ("first_rollout", "no_change"):
+            figures = report[run]
+            methods = " · ".join(f"{method} {count:,}" for method, count in sorted(figures["requests_by_method"].items()))
+            lines.append(
+                f"| {estate} | {report['profile']} | {run.replace('_', ' ')}{'' if not any(figures['rc']) else ' (FAILED)'} | "
+                f"{figures['wall_seconds']} s | {figures['load_average_1min'][0]}-{figures['load_average_1min'][1]} | {figures['requests_total']:,} | "
+                f"{methods} | {figures['writes']:,} | {figures['status_429']} | {figures['throttle_floor_seconds']} s | {figures['max_requests_per_vault']} "
+                f"(+{figures['subscription_wide_requests']} subscription-wide) | {figures['per_vm_requests']} | {figures['vms_unprotected']} | "
+                f"{figures['peak_rss_mb_ansible_tree']} / {figures['peak_rss_mb_largest_ansible_process']} MB | {report['emulator_peak_rss_mb']} MB |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--vms", type=int, nargs="+", default=[1000, 5000], help="estate sizes (VMs, spread over 4 vaults)")
+    parser.add_argument("--profiles", nargs="+", choices=("fast", "azure"), default=["fast", "azure"])
+    parser.add_argument("--subscriptions", type=int, default=1000, metavar="VMS",
+                        help="VMs per subscription for the two-subscription comparison on the azure profile (0: leave it out)")
+    parser.add_argument("--lro-delay", default="1.0", help="seconds an emulated long-running operation takes on the fast profile")
+    parser.add_argument("--playbook", choices=("site", "modules"), default="site",
+                        help="site: playbooks/site.yml over a generated inventory; modules: vm_protection once per vault")
+    parser.add_argument("--output", type=Path, help="also write the reports as JSON to this file")
+    args = parser.parse_args()
+    reports = []
+    for vms in args.vms:
+        for profile in args.profiles:
+            reports.append(bench_case(vms, profile, SUBSCRIPTIONS[:1], args))
+    if args.subscriptions:
+        single = [report for report in reports if report["profile"] == "azure" and report["vms_per_subscription"] == args.subscriptions]
+        if not single:
+            reports.append(bench_case(args.subscriptions, "azure", SUBSCRIPTIONS[:1], args))
+        reports.append(bench_case(args.subscriptions, "azure", SUBSCRIPTIONS, args))
+    if args.output:
+        args.output.write_text(json.dumps(reports, indent=2), encoding="utf-8")
+    print(json.dumps(reports, indent=2))
+    print(table(reports))
 
 
 if __name__ == "__main__":
