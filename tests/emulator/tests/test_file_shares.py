@@ -323,3 +323,22 @@ def test_the_backup_lock_stops_the_account_being_deleted(client, raw):
     assert raw.arm("DELETE", lock, api_version="2020-05-01").status_code == 200
     assert raw.arm("DELETE", account_id("stfilesweu"), api_version="2023-05-01").status_code == 200
     assert raw.arm("GET", f"{account_id('stfilesweu')}/fileServices/default/shares/finance", api_version="2023-05-01").status_code == 404
+
+
+def test_guarded_routes_take_their_workload_and_leave_the_others():
+    from armemu.core import routing
+    from armemu.resources import backup_file_share_items, backup_protected_items
+
+    class Request:  # what a guard reads: the path's parameters, and the query or body
+        method, query = "PUT", {}
+
+        @staticmethod
+        def json():
+            return {}
+
+    vault = ["subscriptions", SUBSCRIPTION, "resourceGroups", GROUP, "providers", "Microsoft.RecoveryServices", "vaults", VAULT]
+    storage = vault + ["backupFabrics", "Azure", "protectionContainers", container("stfilesweu"), "protectedItems", "AzureFileShare;finance"]
+    vm = vault + ["backupFabrics", "Azure", "protectionContainers", "IaasVMContainer;iaasvmcontainerv2;rg;vm", "protectedItems", "VM;iaasvmcontainerv2;rg;vm"]
+    assert routing.match("PUT", storage, Request())[0].handler is backup_file_share_items.put_file_share_item
+    assert routing.match("PUT", vm, Request())[0].handler is backup_protected_items.put_item
+    assert routing.match("PUT", storage)[0].handler is backup_protected_items.put_item  # no request: guards cannot run
