@@ -106,26 +106,6 @@ options:
     default: 1800
 """
 
-    STATE_ATTRIBUTES = r"""
-attributes:
-  check_mode:
-    description: Reports what would change and sends no write to Azure.
-    support: full
-  diff_mode:
-    description: Returns the managed settings before and after the change.
-    support: full
-"""
-
-    INFO_ATTRIBUTES = r"""
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Read-only; returns no diff.
-    support: none
-"""
-
     VAULT = r"""
 options:
   vault_name:

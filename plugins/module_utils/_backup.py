@@ -77,6 +77,8 @@ def odata_filter(terms):
 
 # How a VM is named in module options: by resource id, or by name and resource group (resolve_vm_ref).
 VM_REF_OPTIONS = dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))
+# The ``vm`` option of the modules that act on one VM (documented by the azure_backup.recovery_services.vm fragment).
+VM_ARGUMENT_SPEC = dict(vm=dict(type="dict", required=True, options=VM_REF_OPTIONS))
 
 
 def container_name(vm_resource_group, vm_name):
@@ -91,10 +93,6 @@ def item_name(vm_resource_group, vm_name):
 
 def vm_resource_id(subscription_id, resource_group, name):
     return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachines/{name}"
-
-
-def vault_resource_id(subscription_id, resource_group, name):
-    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.RecoveryServices/vaults/{name}"
 
 
 def resolve_vm_ref(entry, subscription_id):

@@ -19,7 +19,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cl
     resolve_settings,
     translate_error,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import TaskFailure
 
 WAIT_ARGUMENT_SPEC = dict(
     wait=dict(type="bool", default=True),
@@ -84,8 +84,8 @@ class AzureBackupModule(AnsibleModule):
             result = main()
         except (AzureOperationError, AzureConfigurationError) as error:
             self.fail_azure(error)
-        except Refusal as refusal:  # bad input or a write Azure would refuse, found before any write
-            self.fail_json(msg=refusal.message, **refusal.details)
+        except TaskFailure as failure:  # a Refusal (bad input, found before any write) or an outcome the module reports as failed
+            self.fail_json(msg=failure.message, **failure.details)
         except Exception as error:  # pylint: disable=broad-exception-caught  # reported as a bug, with its traceback
             if _is_azure_error(error):
                 self.fail_azure(translate_error("Azure request", error, self.session.ca_bundle, self.session.retry_timeout))

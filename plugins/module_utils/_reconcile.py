@@ -15,17 +15,21 @@ from __future__ import annotations
 CREATE, UPDATE, DELETE, NONE = "create", "update", "delete", "none"
 
 
-class Refusal(Exception):
-    """Input the module refuses, or a write Azure would refuse, found before any write.
+class TaskFailure(Exception):
+    """The task fails with ``message`` as ``msg`` and ``details`` as extra result keys.
 
-    Resources and validators raise it instead of calling ``fail_json``; ``AzureBackupModule.run()``
-    turns it into a failed task with ``msg`` = ``message`` and the ``details`` as extra result keys.
+    Module code raises it instead of calling ``fail_json``, so one place (``AzureBackupModule.run()``)
+    ends every task; use it for outcomes found after a write (a job that failed, items left unfinished).
     """
 
     def __init__(self, message, **details):
         super().__init__(message)
         self.message = message
         self.details = details
+
+
+class Refusal(TaskFailure):
+    """Input the module refuses, or a write Azure would refuse, found before any write."""
 
 
 def changed_paths(before, after, prefix=""):

@@ -14,7 +14,7 @@ import os
 import re
 from datetime import datetime, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import parse_time, resolve_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
 try:
@@ -220,3 +220,23 @@ def check_wait_timeout(params):
     if timeout is not None and timeout <= 0:
         raise Refusal(f"wait_timeout must be 1 or more seconds, got {timeout}")
     return timeout
+
+
+def check_max_parallel(params):
+    """``max_parallel`` (how many requests a batch module sends at once) is 1 or more."""
+    if params["max_parallel"] < 1:
+        raise Refusal("max_parallel must be 1 or more")
+    return params["max_parallel"]
+
+
+def check_vm_ref(entry, subscription_id, option):
+    """One VM reference (the ``vm`` doc fragment's form) resolved by ``resolve_vm_ref``; refused naming ``option``."""
+    try:
+        return resolve_vm_ref(entry, subscription_id)
+    except ValueError as error:
+        raise Refusal(f"{option}: {error}") from error
+
+
+def check_vm_refs(entries, subscription_id, option):
+    """A list of VM references (``vms``), each resolved; the first bad one is refused naming ``option``."""
+    return [check_vm_ref(entry, subscription_id, option) for entry in entries or []]

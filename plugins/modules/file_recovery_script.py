@@ -212,8 +212,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, backup_client, container_name, item_name, list_all, parse_time, read_vault, resolve_vm_ref,
-    VM_REF_OPTIONS,
+    FABRIC, VM_ARGUMENT_SPEC, backup_client, container_name, item_name, list_all, parse_time, read_vault,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
@@ -223,7 +222,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
     check_point_options, choose_point, point_summary, require_usable,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
-    check_output_directory, check_output_file, check_wait_timeout,
+    check_output_directory, check_output_file, check_vm_ref, check_wait_timeout,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
@@ -611,17 +610,14 @@ def check_options(module):
     if params["state"] == "present":
         check_output_directory(params["dest"], "dest")
         check_output_file(params["password_file"], "password_file", create_parents=True)
-    try:
-        return resolve_vm_ref(params["vm"], module.session.subscription_id)
-    except ValueError as error:
-        raise Refusal(f"vm: {error}") from error
+    return check_vm_ref(params["vm"], module.session.subscription_id, "vm")
 
 
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
             **VAULT_ARGUMENT_SPEC,
-            vm=dict(type="dict", required=True, options=VM_REF_OPTIONS),
+            **VM_ARGUMENT_SPEC,
             recovery_point=dict(type="str"),
             before=dict(type="str"),
             dest=dict(type="path", required=True),

@@ -76,12 +76,12 @@ not_protected:
 """
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    VM_REF_OPTIONS, item_vm_id, list_protected_vms, resolve_vm_ref,
+    VM_REF_OPTIONS, item_vm_id, list_protected_vms,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_vm_refs
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
@@ -111,10 +111,7 @@ def main():
 
     def run():
         check_vault_options(module.params)
-        try:
-            vm_refs = [resolve_vm_ref(entry, module.session.subscription_id) for entry in params["vms"] or []]
-        except ValueError as error:
-            raise Refusal(f"vms: {error}") from error
+        vm_refs = check_vm_refs(params["vms"], module.session.subscription_id, "vms")
         items = list_protected_vms(module.session, params["vault_name"], params["resource_group"])
         not_protected = []
         if vm_refs:

@@ -67,13 +67,12 @@ recovery_point:
 from datetime import datetime, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, backup_client, container_name, filter_date, item_name, list_all, odata_filter, parse_time, resolve_vm_ref,
-    VM_REF_OPTIONS,
+    FABRIC, VM_ARGUMENT_SPEC, backup_client, container_name, filter_date, item_name, list_all, odata_filter, parse_time,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_time, check_time_window
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_time, check_time_window, check_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 
@@ -109,7 +108,7 @@ def main():
     module = AzureBackupModule(
         argument_spec=dict(
             **VAULT_ARGUMENT_SPEC,
-            vm=dict(type="dict", required=True, options=VM_REF_OPTIONS),
+            **VM_ARGUMENT_SPEC,
             latest=dict(type="bool", default=False),
             before=dict(type="str"),
             start_time=dict(type="str"),
@@ -124,10 +123,7 @@ def main():
 
     def run():
         check_vault_options(params)
-        try:
-            vm_ref = resolve_vm_ref(params["vm"], module.session.subscription_id)
-        except ValueError as error:
-            raise Refusal(f"vm: {error}") from error
+        vm_ref = check_vm_ref(params["vm"], module.session.subscription_id, "vm")
         before = check_time(params["before"], "before")
         point_filter = window_filter(params)
         kwargs = {"filter": point_filter} if point_filter else {}

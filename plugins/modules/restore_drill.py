@@ -162,7 +162,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
     DISK_API_VERSION, FINISHED_OK, GROUP_API_VERSION, NETWORK_API_VERSION, NEW_VM, STORAGE_API_VERSION, VM_API_VERSION, VmRestoreSource, get_resource,
     group_id, job_status, point_time_of, read_vault_info, resource_id, restore_properties,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_wait_timeout
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_vm_refs, check_wait_timeout
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 RUN_COMMANDS = {"Linux": "RunShellScript", "Windows": "RunPowerShellScript"}
@@ -391,10 +391,7 @@ def check_options(module):
             raise Refusal(f"{option} must be 1 or more, got {params[option]}")
     if params["vms"] is None:
         return None
-    try:
-        return [resolve_vm_ref(entry, module.session.subscription_id) for entry in params["vms"]]
-    except ValueError as error:
-        raise Refusal(f"vms: {error}") from error
+    return check_vm_refs(params["vms"], module.session.subscription_id, "vms")
 
 
 def main():

@@ -31,27 +31,10 @@ description:
 options:
   vault_name:
     description: Name of the Recovery Services vault that would protect the VMs.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault.
-    type: str
-    required: true
   vms:
-    description: The VMs to check, each by O(vms[].id) or by O(vms[].name) and O(vms[].resource_group).
-    type: list
-    elements: dict
+    description:
+      - The VMs to check, each by O(vms[].id), or by O(vms[].name) and O(vms[].resource_group). Giving both forms for one VM is refused.
     required: true
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM (may differ from the vault's).
-        type: str
   max_parallel:
     description: How many per-VM queries run at once.
     type: int
@@ -65,7 +48,11 @@ options:
     default: false
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
-  - azure_backup.recovery_services.azure.INFO_ATTRIBUTES
+  - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.vm.VMS
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.info
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """
@@ -133,8 +120,11 @@ requests:
   sample: {listings: 5, backup_status_queries: 0, prevalidations: 0}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, read_vault, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import TaskFailure
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_max_parallel, check_vm_refs
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import (
     ERROR, VaultListings, precheck_vms, summary, worst,
 )
@@ -151,8 +141,7 @@ def vm_result(vm_ref, checked, error):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             vms=dict(type="list", elements="dict", required=True, options=VM_REF_OPTIONS),
             max_parallel=dict(type="int", default=10),
             prevalidate=dict(type="bool", default=False),
@@ -161,14 +150,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
-        vm_refs = [resolve_vm_ref(entry, module.session.subscription_id) for entry in params["vms"]]
-    except ValueError as error:
-        module.fail_json(msg=f"vms: {error}")
-    if params["max_parallel"] < 1:
-        module.fail_json(msg="max_parallel must be 1 or more")
 
     def run():
+        check_vault_options(params)
+        vm_refs = check_vm_refs(params["vms"], module.session.subscription_id, "vms")
+        check_max_parallel(params)
         vault = read_vault(module.session, params["resource_group"], params["vault_name"])
         for client in ("backup", "compute"):
             module.session.client(client)  # built once, before the worker threads share it
@@ -178,7 +164,7 @@ def main():
         answer = {"changed": False, "vms": results, "summary": summary(results), "requests": listings.counts}
         unchecked = [f"{result['resource_group']}/{result['name']}: {result['error']}" for result in results if result["status"] == ERROR]
         if unchecked:
-            module.fail_json(msg=f"{len(unchecked)} of {len(results)} VMs could not be checked: " + "; ".join(unchecked), **answer)
+            raise TaskFailure(f"{len(unchecked)} of {len(results)} VMs could not be checked: " + "; ".join(unchecked), **answer)
         return answer
 
     module.run(run)

@@ -117,7 +117,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
-  - azure_backup.recovery_services.azure.STATE_ATTRIBUTES
+  - azure_backup.recovery_services.attributes
+  - azure_backup.recovery_services.attributes.action_group
+  - azure_backup.recovery_services.attributes.state
   - azure_backup.recovery_services.azure.WAIT
 author:
   - Azure Backup collection maintainers (@azure-backup)
@@ -242,14 +244,17 @@ from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
     IAAS_VM, JobWatch, finish_write, item_delete, item_name, item_put, container_name, list_policies,
-    names_from_item_id, read_vault, refresh_containers, resolve_vm_ref, run_parallel, short_container_name,
+    names_from_item_id, read_vault, refresh_containers, run_parallel, short_container_name,
     trigger_backup, wait_for_job, VM_REF_OPTIONS,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, TaskFailure
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
     NONE, PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm, protect_body, stop_body, undelete_body,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_max_parallel, check_vm_ref, check_wait_timeout
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import CRITICAL, VaultListings, precheck_vms
 
 VM_OPTIONS = dict(VM_REF_OPTIONS, policy=dict(type="str"))
@@ -303,11 +308,11 @@ class ProtectionRun:
         for name in sorted(wanted):
             policy = listed.get(name.lower())
             if policy is None:
-                self.module.fail_json(msg=f"policy {name} does not exist in vault {self.vault}; its Azure VM policies are: {', '.join(vm_policies)}")
+                raise Refusal(f"policy {name} does not exist in vault {self.vault}; its Azure VM policies are: {', '.join(vm_policies)}")
             management_type = (policy.get("properties") or {}).get("backupManagementType")
             if management_type != IAAS_VM:
-                self.module.fail_json(msg=f"policy {name} of vault {self.vault} is an {management_type} policy; VMs need an {IAAS_VM} policy: "
-                                          f"{', '.join(vm_policies)}")
+                raise Refusal(f"policy {name} of vault {self.vault} is an {management_type} policy; VMs need an {IAAS_VM} policy: "
+                              f"{', '.join(vm_policies)}")
             self.policies[name.lower()] = policy
 
     def plan_target(self, target, item):
@@ -539,9 +544,10 @@ class ProtectionRun:
             counts["backup_status_queries"] += self.listings.counts["backup_status_queries"]
         return counts
 
-    def fail_with(self, message, plans, results):
-        self.module.fail_json(msg=message, vms=results, summary=self.summary(results), changed=any(result["changed"] for result in results),
-                              diff=self.diff(plans), requests=self.counters())
+    def failure(self, message, plans, results):
+        """The task's failure, with every VM's result: some may have been written before another failed."""
+        return TaskFailure(message, vms=results, summary=self.summary(results), changed=any(result["changed"] for result in results),
+                           diff=self.diff(plans), requests=self.counters())
 
     def run(self):
         self.read_policies()
@@ -552,7 +558,8 @@ class ProtectionRun:
         if self.params["all_or_nothing"] and any(plan["error"] for plan in plans):
             results = [self.vm_result(plan, None) for plan in plans]
             failed = [f"{plan['ref']['label']}: {plan['error']}" for plan in plans if plan["error"]]
-            self.fail_with("all_or_nothing: nothing was written because " + "; ".join(failed), plans, [dict(result, changed=False) for result in results])
+            raise self.failure("all_or_nothing: nothing was written because " + "; ".join(failed), plans,
+                               [dict(result, changed=False) for result in results])
         self.locate_new(plans)
         if not self.module.check_mode:
             self.recheck_before_writing(plans)
@@ -561,7 +568,7 @@ class ProtectionRun:
         results = [self.vm_result(plan, final_items) for plan in plans]
         failed = [f"{result['resource_group']}/{result['name']}: {result['error']}" for result in results if result.get("error")]
         if failed:
-            self.fail_with(f"{len(failed)} of {len(results)} VMs failed: " + "; ".join(failed), plans, results)
+            raise self.failure(f"{len(failed)} of {len(results)} VMs failed: " + "; ".join(failed), plans, results)
         return {"changed": any(result["changed"] for result in results), "vms": results, "summary": self.summary(results),
                 "diff": self.diff(plans), "requests": self.counters()}
 
@@ -569,28 +576,26 @@ class ProtectionRun:
 def validate(module):
     """Refuse bad input before any call; returns (targets, backup expiry)."""
     params = module.params
+    check_vault_options(params)
+    check_wait_timeout(params)
     if params["state"] == "absent" and not params["delete_backup_data"]:
-        module.fail_json(msg="state=absent stops protection AND deletes the backup data of the VMs; set delete_backup_data: true to confirm, "
-                             "or use state=stopped to keep the data")
+        raise Refusal("state=absent stops protection AND deletes the backup data of the VMs; set delete_backup_data: true to confirm, "
+                      "or use state=stopped to keep the data")
     if params["backup_now"] and params["state"] != "present":
-        module.fail_json(msg=f"backup_now needs state=present (the VMs would be {params['state']})")
-    if params["max_parallel"] < 1:
-        module.fail_json(msg="max_parallel must be 1 or more")
+        raise Refusal(f"backup_now needs state=present (the VMs would be {params['state']})")
+    check_max_parallel(params)
     expiry = None
     if params["backup_now"]:
         try:
             expiry = backup_expiry(params["backup_retention_days"], params["backup_expiry"])
         except ValueError as error:
-            module.fail_json(msg=str(error))
+            raise Refusal(str(error)) from error
     entries = params["vms"] if params["vms"] is not None else [params["vm"]]
     targets, seen = [], set()
     for index, entry in enumerate(entries):
-        try:
-            ref = resolve_vm_ref(entry, module.session.subscription_id)
-        except ValueError as error:
-            module.fail_json(msg=f"vms[{index}]: {error}")
+        ref = check_vm_ref(entry, module.session.subscription_id, f"vms[{index}]")
         if ref["key"] in seen:
-            module.fail_json(msg=f"vms[{index}]: VM {ref['label']} is listed twice")
+            raise Refusal(f"vms[{index}]: VM {ref['label']} is listed twice")
         seen.add(ref["key"])
         targets.append({"ref": ref, "policy": entry.get("policy") or params["policy"]})
     return targets, expiry
@@ -599,8 +604,7 @@ def validate(module):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            vault_name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
+            **VAULT_ARGUMENT_SPEC,
             vms=dict(type="list", elements="dict", options=VM_OPTIONS),
             vm=dict(type="dict", options=VM_OPTIONS),
             policy=dict(type="str"),
@@ -621,8 +625,7 @@ def main():
         required_one_of=[("vms", "vm")],
         mutually_exclusive=[("vms", "vm"), ("backup_retention_days", "backup_expiry")],
     )
-    targets, expiry = validate(module)
-    module.run(lambda: ProtectionRun(module, targets, expiry).run())
+    module.run(lambda: ProtectionRun(module, *validate(module)).run())
 
 
 if __name__ == "__main__":

@@ -210,17 +210,19 @@ request:
 
 import time
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, TaskFailure
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import (
     ARCHIVE, ArchivedPoint, check_point_options, require_usable, usable_tier,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._restore import (
     DISK_API_VERSION, FINISHED_OK, NEW_VM, REPLACE_DISKS, RESTORE_DISKS, RUNNING, VM_API_VERSION, VmRestoreSource, check_targets, created_ids,
-    describe_point, get_resource, id_or_name, job_status, job_summary, restore_properties,
+    ZONES, describe_point, get_resource, id_or_name, job_status, job_summary, restore_properties,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_name, check_resource_group, check_wait_timeout
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
+    check_name, check_resource_group, check_vm_ref, check_wait_timeout,
+)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 REHYDRATION_DAYS = (10, 30)
@@ -319,12 +321,12 @@ class VmRestore:
         if job_status(job) in FINISHED_OK:
             result["created"] = created_ids(job)
         elif job_status(job) in RUNNING and self.params["wait"] and not self.module.check_mode:
-            self.module.fail_json(msg=f"restore job {job['name']} is still running after wait_timeout={self.params['wait_timeout']} s; "
-                                      "follow it with backup_job_info or raise wait_timeout", **result)
+            raise TaskFailure(f"restore job {job['name']} is still running after wait_timeout={self.params['wait_timeout']} s; "
+                              "follow it with backup_job_info or raise wait_timeout", **result)
         elif job_status(job) not in RUNNING:
             summary = result["job"]
-            self.module.fail_json(msg=f"restore job {job['name']} of VM {self.vm['label']} ended {summary['status']}: "
-                                      f"{summary.get('error_code')}: {summary.get('error_message')}", **result)
+            raise TaskFailure(f"restore job {job['name']} of VM {self.vm['label']} ended {summary['status']}: "
+                              f"{summary.get('error_code')}: {summary.get('error_message')}", **result)
         return result
 
 
@@ -356,17 +358,14 @@ def check_options(module):
     days = params["rehydration_retention_days"]
     if not REHYDRATION_DAYS[0] <= days <= REHYDRATION_DAYS[1]:
         raise Refusal(f"rehydration_retention_days must be {REHYDRATION_DAYS[0]} to {REHYDRATION_DAYS[1]}, got {days}")
-    try:
-        return resolve_vm_ref(params["vm"], module.session.subscription_id)
-    except ValueError as error:
-        raise Refusal(f"vm: {error}") from error
+    return check_vm_ref(params["vm"], module.session.subscription_id, "vm")
 
 
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
             **VAULT_ARGUMENT_SPEC,
-            vm=dict(type="dict", required=True, options=VM_REF_OPTIONS),
+            **VM_ARGUMENT_SPEC,
             restore_type=dict(type="str", required=True, choices=[RESTORE_DISKS, NEW_VM, REPLACE_DISKS]),
             recovery_point=dict(type="str"),
             before=dict(type="str"),
@@ -376,7 +375,7 @@ def main():
             vm_name=dict(type="str"),
             virtual_network=dict(type="str"),
             subnet=dict(type="str", default="default"),
-            zone=dict(type="str", choices=["1", "2", "3"]),
+            zone=dict(type="str", choices=list(ZONES)),
             confirm_replace_disks=dict(type="bool", default=False),
             rehydration_priority=dict(type="str", choices=["Standard", "High"]),
             rehydration_retention_days=dict(type="int", default=15),
