@@ -34,7 +34,7 @@ CONFLICTS = {"overwrite": "Overwrite", "skip": "Skip"}
 ITEM_TYPES = {"file": "File", "directory": "Directory"}
 
 
-def restore_request(share_ref, point_id, target, items, conflict):
+def restore_request(share_ref, target, items, conflict):
     """The ``properties`` of the restore request. ``target`` is None (original share) or {account_id, share, folder}."""
     properties = {"objectType": "AzureFileShareRestoreRequest", "recoveryType": "AlternateLocation" if target else "OriginalLocation",
                   "sourceResourceId": share_ref["account_id"], "copyOptions": CONFLICTS[conflict],

@@ -137,7 +137,8 @@ class ShareRun:
         item = self.items.get(target["ref"]["key"])
         plan = plan_vm(item, dict(self.params, policy=target["policy"]))
         if plan["error"]:
-            plan["error"] = f"policy is required to {plan['action'].replace('_', ' ')} share {target['ref']['label']} (it is {plan['before']['protection_state']})"
+            plan["error"] = (f"policy is required to {plan['action'].replace('_', ' ')} share {target['ref']['label']} "
+                             f"(it is {plan['before']['protection_state']})")
         plan.update(ref=target["ref"], item=item, policy=target["policy"], names=names_from_item_id(item["id"]) if item else None, jobs={},
                     needs=[])
         return plan
@@ -184,8 +185,8 @@ class ShareRun:
                 plan["error"] = f"share {plan['ref']['label']} uses NFS; Azure Backup protects SMB file shares only"
             else:
                 plan["needs"] = ["inquire"] if account_id in self.containers else ["register", "inquire"]
-                plan["reason"] += " (after " + (" and ".join({"register": "registering its storage account", "inquire": "inquiring its shares"}[need]
-                                                              for need in plan["needs"])) + ")"
+                steps = {"register": "registering its storage account", "inquire": "inquiring its shares"}
+                plan["reason"] += " (after " + " and ".join(steps[need] for need in plan["needs"]) + ")"
 
     # --- writing: accounts ---------------------------------------------------------------------------
 

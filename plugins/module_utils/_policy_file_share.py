@@ -73,8 +73,8 @@ def desired_file_share_view(current, options):
     if options.get("retention") is not None:
         view["retention"] = wanted_retention(options["retention"])
     if view["tier"] == "vaulted":
-        view["snapshot_retention_days"] = next(value for value in (options.get("snapshot_retention_days"), base.get("snapshot_retention_days"),
-                                                                    DEFAULT_SNAPSHOT_RETENTION_DAYS) if value is not None)
+        candidates = (options.get("snapshot_retention_days"), base.get("snapshot_retention_days"), DEFAULT_SNAPSHOT_RETENTION_DAYS)
+        view["snapshot_retention_days"] = next(value for value in candidates if value is not None)
     return view
 
 

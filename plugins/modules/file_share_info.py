@@ -12,7 +12,8 @@ description:
   - Lists the vault's protected file shares in one listing (all pages), vault-wide or for given shares, optionally only those in
     given protection states or with a given policy; and the storage accounts registered with the vault (one more listing).
   - With O(recovery_points), also each listed share's recovery points (one request per share, all pages).
-  - Jobs of file shares - M(azure_backup.recovery_services.backup_job_info) with O(azure_backup.recovery_services.backup_job_info#module:backup_management_type=AzureStorage);
+  - Jobs of file shares - M(azure_backup.recovery_services.backup_job_info) with
+    O(azure_backup.recovery_services.backup_job_info#module:backup_management_type=AzureStorage);
     containers - M(azure_backup.recovery_services.backup_container_info) with C(backup_management_type=AzureStorage).
 options:
   shares:

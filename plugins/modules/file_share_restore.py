@@ -203,7 +203,7 @@ def run_restore(module):
     source = ShareRestore(session, params["vault_name"], params["resource_group"], share)
     source.read_item()
     point = source.choose_point(params["recovery_point"], params["before"])
-    properties = restore_request(share, point["name"], target, items, params["conflict"])
+    properties = restore_request(share, target, items, params["conflict"])
     target_account, target_share = (target["account"], target["share"]) if target else (share["account"], share["share"])
     result = {"recovery_point": point_summary(point), "request": properties, "reused": False,
               "restored": {"storage_account": target_account, "share": target_share, "items": [item["path"] for item in items] or ["/"],

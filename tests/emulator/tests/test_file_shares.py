@@ -12,7 +12,7 @@ from azure.mgmt.recoveryservicesbackup.models import (AzureFileShareBackupReques
                                                       AzureFileShareRecoveryPoint, AzureFileShareRestoreRequest, AzureFileshareProtectedItem,
                                                       AzureStorageContainer, AzureStorageJob, AzureStorageProtectableContainer,
                                                       BackupRequestResource, ProtectedItemResource, ProtectionContainerResource,
-                                                      ProtectionPolicyResource, RestoreFileSpecs, RestoreRequestResource, TargetAFSRestoreInfo)
+                                                      RestoreFileSpecs, RestoreRequestResource, TargetAFSRestoreInfo)
 
 from backup_flow import operation_id, raw_response
 from helpers import DEMO, GROUP, SUBSCRIPTION, vault_path

@@ -555,4 +555,3 @@ def trigger_file_share_restore(req):
     job = start_storage_job(store, vault_body["id"], "Restore", item["properties"]["friendlyName"], _account_name(item), bag)
     req.emu.ops.start(job, on_complete=lambda: finish_job(store, job), kind="restore_job")
     return item_accepted(req, start_backup_operation(req, None, job, kind="restore_trigger"), item["id"])
-

@@ -367,7 +367,7 @@ def list_storage_containers(req):
     return paged_response(req, containers, BMS_PAGE_SIZE)
 
 
-def protectable_share(vault, container, share):
+def protectable_share(container, share):
     name = protectable_name(share["id"])
     account_resource_id = container["properties"]["sourceResourceId"]
     return {"id": f"{container['id']}/protectableItems/{name}", "name": name, "type": PROTECTABLE_ITEM_TYPE,
@@ -387,5 +387,5 @@ def list_protectable_shares(req):
         for resource_id in inquired.get(container["name"].lower(), []):
             share = store.get(resource_id)
             if share is not None and resource_id.lower() not in protected:
-                items.append(protectable_share(vault["id"], container, share))
+                items.append(protectable_share(container, share))
     return paged_response(req, items, BMS_PAGE_SIZE)

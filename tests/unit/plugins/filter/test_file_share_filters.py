@@ -18,8 +18,8 @@ def test_entries_and_tags_merge_into_one_batch_per_vault():
     batches = file_share_batches(entries, tagged, {"vault_resource_group": "rg-backup", "policy": "default",
                                                    "vaults": [{"name": "rsv-b", "resource_group": "rg-b"}]})
     assert [(batch["vault_name"], batch["resource_group"]) for batch in batches] == [("rsv-a", "rg-backup"), ("rsv-b", "rg-b")]
-    assert [(share["name"], share["policy"]) for share in batches[0]["shares"]] == [("one", "daily"), ("two", "hourly"), ("finance", "default"),
-                                                                                  ("hr", "default")]
+    expected = [("one", "daily"), ("two", "hourly"), ("finance", "default"), ("hr", "default")]
+    assert [(share["name"], share["policy"]) for share in batches[0]["shares"]] == expected
     assert batches[1]["shares"] == [{"storage_account": ACCOUNT + "2", "name": "data", "policy": "weekly"}]
 
 
@@ -44,9 +44,9 @@ def test_coverage_from_async_results():
 def test_audit_rows_and_table():
     from ansible_collections.azure_backup.recovery_services.plugins.filter.file_shares import file_share_rows, file_share_table
     results = {"results": [
-        {"item": ["rsv-a", "rg"], "protected_shares": [{"storage_account": "st", "resource_group": "rg-f", "name": "finance", "policy": "daily",
-                                                         "protection_state": "Protected", "soft_deleted": False, "last_backup_status": "Completed",
-                                                         "last_backup_time": "2026-11-29T22:30:12.1234567Z"}]},
+        {"item": ["rsv-a", "rg"], "protected_shares": [{
+            "storage_account": "st", "resource_group": "rg-f", "name": "finance", "policy": "daily", "protection_state": "Protected",
+            "soft_deleted": False, "last_backup_status": "Completed", "last_backup_time": "2026-11-29T22:30:12.1234567Z"}]},
         {"item": ["rsv-b", "rg"], "failed": True, "msg": "vault rsv-b not found"}]}
     rows = file_share_rows(results)
     assert rows[0]["share"] == "finance" and rows[0]["protection_state"] == "Protected" and rows[1] == {"vault": "rsv-b", "error": "vault rsv-b not found"}

@@ -8,14 +8,14 @@ POINT = {"name": "123", "properties": {"recoveryPointTime": "2026-11-29T22:30:00
 
 
 def test_whole_share_to_the_original_location():
-    assert restore.restore_request(SHARE, "123", None, [], "overwrite") == {
+    assert restore.restore_request(SHARE, None, [], "overwrite") == {
         "objectType": "AzureFileShareRestoreRequest", "recoveryType": "OriginalLocation", "sourceResourceId": SHARE["account_id"],
         "copyOptions": "Overwrite", "restoreRequestType": "FullShareRestore"}
 
 
 def test_items_to_another_share_folder():
     target = {"account_id": "/x/storageAccounts/sttarget", "share": "restored", "folder": "from-backup"}
-    request = restore.restore_request(SHARE, "123", target, [{"path": "a/b.txt", "type": "file"}, {"path": "c", "type": "directory"}], "skip")
+    request = restore.restore_request(SHARE, target, [{"path": "a/b.txt", "type": "file"}, {"path": "c", "type": "directory"}], "skip")
     assert request["recoveryType"] == "AlternateLocation" and request["copyOptions"] == "Skip"
     assert request["targetDetails"] == {"name": "restored", "targetResourceId": "/x/storageAccounts/sttarget"}
     assert request["restoreFileSpecs"] == [{"path": "a/b.txt", "fileSpecType": "File", "targetFolderPath": "from-backup"},
