@@ -159,11 +159,29 @@ def unprotected(emulator, subscription, vms_per_vault):
     return vms_per_vault * len(REGIONS) - protected
 
 
-def run_jobs(emulator, jobs, label):
+def with_task_seconds(env, path):
+    """``env`` with the benchmark's task_seconds callback on, writing to ``path``."""
+    return dict(env, ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).parent / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="task_seconds",
+                BENCH_TASK_SECONDS=str(path))
+
+
+def where_time_goes(path, started):
+    """Seconds before the first task (interpreter, Ansible, inventory), and the slowest tasks, from the callback's file."""
+    with open(path, encoding="utf-8") as handle:
+        recorded = json.load(handle)
+    return {"startup_seconds": round(recorded["playbook_started"] - started, 1),
+            "slowest_tasks": sorted(recorded["tasks"], key=lambda task: -task[1])[:8],
+            "tasks_total_seconds": round(sum(seconds for dummy, seconds in recorded["tasks"]), 1)}
+
+
+def run_jobs(emulator, jobs, label, task_seconds=None):
     """Run ``jobs`` ([(command, env)]) side by side; the run's figures from the emulator's log and costs."""
     emulator.control("POST", "requests/reset")
+    if task_seconds:
+        jobs = [(command, with_task_seconds(env, task_seconds)) for command, env in jobs[:1]] + jobs[1:]
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
+    started_epoch = time.time()
     processes = [subprocess.Popen([str(Path(sys.executable).parent / "ansible-playbook"), *command], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for command, env in jobs]
     memory = TreeMemory(process.pid for process in processes)
@@ -177,7 +195,7 @@ def run_jobs(emulator, jobs, label):
     log, costs = emulator.control("GET", "requests"), emulator.control("GET", "costs")
     counts = classify(log)
     vaults = {scope: count for scope, count in per_vault(counts).items() if scope != "subscription"}
-    return {
+    figures = {
         "wall_seconds": round(wall, 1),
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "rc": [process.returncode for process in processes],
@@ -192,6 +210,9 @@ def run_jobs(emulator, jobs, label):
         "peak_rss_mb_ansible_tree": round(memory.peak_total_mb, 1),
         "peak_rss_mb_largest_ansible_process": round(memory.peak_largest_mb, 1),
     }
+    if task_seconds and not processes[0].returncode:
+        figures["where_the_time_goes"] = where_time_goes(task_seconds, started_epoch)
+    return figures
 
 
 def estate_files(workdir, vms_per_vault, subscriptions, playbook):
@@ -219,7 +240,7 @@ def bench_case(vms, profile, subscriptions, args):
         for run in ("first_rollout", "no_change"):
             label = f"{vms} VMs x {len(subscriptions)} subscription(s), {profile}, {run}"
             print(f"-- {label}", file=sys.stderr, flush=True)
-            report[run] = run_jobs(emulator, jobs, label)
+            report[run] = run_jobs(emulator, jobs, label, workdir / f"{run}-tasks.json" if args.task_seconds else None)
             report[run]["vms_unprotected"] = sum(unprotected(emulator, subscription, vms_per_vault) for subscription in subscriptions)
             print(json.dumps(report[run]), file=sys.stderr, flush=True)
         report["emulator_peak_rss_mb"] = emulator_peak_rss_mb(emulator.process.pid)
@@ -257,6 +278,7 @@ def main():
     parser.add_argument("--lro-delay", default="1.0", help="seconds an emulated long-running operation takes on the fast profile")
     parser.add_argument("--playbook", choices=("site", "modules"), default="site",
                         help="site: playbooks/site.yml over a generated inventory; modules: vm_protection once per vault")
+    parser.add_argument("--task-seconds", action="store_true", help="also report where each run's time goes (per-task seconds)")
     parser.add_argument("--output", type=Path, help="also write the reports as JSON to this file")
     args = parser.parse_args()
     reports = []
