@@ -36,6 +36,13 @@ DIFFERENTIAL_RETENTION_DAYS = (7, 180)
 LOG_RETENTION_DAYS = (7, 35)
 DEFAULT_LOG = {"frequency_minutes": 60, "retention_days": 30}
 SQL_ONLY_OPTIONS = ("differential", "log", "compression")
+# backup_policy's options for SQL policies (documented in backup_policy), defined beside the logic that reads them.
+SQL_ARGUMENT_SPEC = dict(
+    differential=dict(type="dict", options=dict(enabled=dict(type="bool"), day=dict(type="str", choices=WEEKDAYS), time=dict(type="str"),
+                                                retention_days=dict(type="int"))),
+    log=dict(type="dict", options=dict(enabled=dict(type="bool"), frequency_minutes=dict(type="int"), retention_days=dict(type="int"))),
+    compression=dict(type="bool"),
+)
 VM_ONLY_OPTIONS = ("policy_type", "instant_restore_days", "tiering")
 
 
