@@ -26,6 +26,8 @@ import re
 import time
 from urllib.parse import parse_qs, urlparse
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cache import (
     TOKEN_CACHE_CHOICES,
     read_cached_metadata,
@@ -240,29 +242,20 @@ def check_ca_bundle(ca_bundle, environ=None):
             raise AzureConfigurationError(f"{name} {path} does not exist: it must name a PEM file (or directory) of certificate authorities")
 
 
-def camel_to_snake(name):
-    out = []
-    for index, char in enumerate(name):
-        if char.isupper() and index and (not name[index - 1].isupper() or (index + 1 < len(name) and name[index + 1].islower())):
-            out.append("_")
-        out.append(char.lower())
-    return "".join(out)
-
-
 def snake_keys(value, keep_keys_under=("tags", "property_bag", "user_assigned_identities", "tiering_policy")):
-    """Return ``value`` with camelCase dict keys turned to snake_case.
+    """Return ``value`` with camelCase dict keys turned to snake_case by Ansible's ``camel_dict_to_snake_dict``.
 
-    Keys below ``tags`` and other user- or Azure-named maps are kept as they are.
+    Keys below ``tags`` and other user- or Azure-named maps (identity ids, tiering per tier) are kept as they
+    are, at any depth. ``camel_dict_to_snake_dict`` alone cannot do that: its ``ignore_list`` applies only to
+    the top level (it does not pass it into nested dicts, and vault tags sit at the top while identity ids sit
+    under ``identity``), so this converts one level at a time and recurses itself.
     """
     if isinstance(value, list):
         return [snake_keys(item, keep_keys_under) for item in value]
     if not isinstance(value, dict):
         return value
-    result = {}
-    for key, item in value.items():
-        snake = camel_to_snake(key)
-        result[snake] = item if snake in keep_keys_under else snake_keys(item, keep_keys_under)
-    return result
+    level = camel_dict_to_snake_dict(value, ignore_list=list(value))  # this level's keys only; nested values below
+    return {key: item if key in keep_keys_under else snake_keys(item, keep_keys_under) for key, item in level.items()}
 
 
 def as_mapping(model):
@@ -281,12 +274,20 @@ def as_mapping(model):
 
 
 def parse_resource_id(resource_id):
-    """Split an ARM id into a dict of lower-cased segment names -> values (names kept as given)."""
-    parts = [part for part in (resource_id or "").split("/") if part]
-    parsed = {}
-    for index in range(0, len(parts) - 1, 2):
-        parsed[parts[index].lower()] = parts[index + 1]
-    return parsed
+    """An ARM id as a dict of lower-cased segment names -> values (names kept as given), read by azure.mgmt.core.tools.
+
+    e.g. ``{"subscriptions": "S", "resourcegroups": "RG", "providers": "Microsoft.Compute", "virtualmachines": "vm1"}``:
+    callers look a segment up by its type, whatever its depth (a vault's backupFabrics, protectionContainers, ...).
+    """
+    from azure.mgmt.core.tools import parse_resource_id as parse_arm_id  # pylint: disable=import-outside-toplevel
+
+    parsed = parse_arm_id(resource_id or "")
+    segments = {"subscriptions": parsed.get("subscription"), "resourcegroups": parsed.get("resource_group"), "providers": parsed.get("namespace")}
+    if parsed.get("type"):
+        segments[parsed["type"].lower()] = parsed.get("name")
+    for number in range(1, (parsed.get("last_child_num") or 0) + 1):
+        segments[parsed[f"child_type_{number}"].lower()] = parsed[f"child_name_{number}"]
+    return {segment: value for segment, value in segments.items() if value is not None}
 
 
 class AzureSession:

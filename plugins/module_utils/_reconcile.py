@@ -84,6 +84,21 @@ class Resource:
         """
 
 
+def finish(session, operation, started, params, confirm=None):
+    """Await a write as the task's ``wait``/``wait_timeout`` say; the one wait path of the resources.
+
+    ``started`` is what the write returned: an azure-core poller (awaited by ``session.finish``, which
+    fails rather than return while it still runs) or a raw 202 response (``session.wait_for_operation``,
+    with ``confirm`` asked when the status cannot be read). Returns the poller's result or the final
+    status body; None when ``wait`` is false, so a caller reports what it planned instead.
+    """
+    if not params.get("wait", True):
+        return None
+    if hasattr(started, "polling_method"):
+        return session.finish(operation, started, params["wait_timeout"])
+    return session.wait_for_operation(operation, started, params["wait_timeout"], confirm=confirm)
+
+
 def apply(resource, action, current, desired):
     """Perform one planned action."""
     if action == CREATE:

@@ -235,7 +235,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._po
     DURATION_TYPES, FREQUENCIES, HOURLY_INTERVALS, MONTHS, TIERING_MODES, WEEKDAYS, WEEKS,
     desired_view, option_errors, policy_errors, policy_properties, policy_view,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, Refusal, Resource, finish, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_name, check_time_zone, check_wait_timeout,
 )
@@ -332,7 +332,7 @@ class Policy(Resource):
                                                   self.params["resource_group"], self.params["name"], {"properties": policy_properties(desired)})
         if response.status_code == 202:
             if self.params["wait"]:
-                self.session.wait_for_operation(operation, response, self.params["wait_timeout"])
+                finish(self.session, operation, response, self.params)
                 self.azure_policy = get_policy(self.session, self.params["vault_name"], self.params["resource_group"], self.params["name"])
         elif response.content:
             self.azure_policy = response.json()
@@ -347,8 +347,7 @@ class Policy(Resource):
     def delete(self, current):
         poller = self.session.call(f"delete {self.label}", self.policies.begin_delete,
                                    self.params["vault_name"], self.params["resource_group"], self.params["name"])
-        if self.params["wait"]:
-            self.session.call(f"delete {self.label} (waiting)", poller.result, timeout=self.params["wait_timeout"])
+        finish(self.session, f"delete {self.label}", poller, self.params)
 
 
 def returned_policy(policy, planned_view):

@@ -132,7 +132,7 @@ action:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import UPDATE, Refusal, Resource, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import UPDATE, Refusal, Resource, finish, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_location, check_resource_group, check_resource_id, check_subscription_id, check_tags, check_wait_timeout,
@@ -283,9 +283,7 @@ class Vault(Resource):
         self._finish(poller, "delete")
 
     def _finish(self, poller, verb):
-        if not self.params["wait"]:
-            return None
-        return self.session.call(f"{verb} vault {self.params['name']} (waiting)", poller.result, timeout=self.params["wait_timeout"])
+        return finish(self.session, f"{verb} vault {self.params['name']}", poller, self.params)
 
 
 def check_identity(identity):

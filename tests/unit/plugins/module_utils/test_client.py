@@ -71,13 +71,22 @@ def test_metadata_without_login_endpoint_is_an_error():
     ("IaasVMContainer", "iaas_vm_container"),
     ("name", "name"),
 ])
-def test_camel_to_snake(camel, snake):
-    assert client.camel_to_snake(camel) == snake
+def test_snake_keys_converts_azure_names(camel, snake):
+    assert client.snake_keys({camel: 1}) == {snake: 1}
 
 
 def test_snake_keys_keeps_tag_names():
     converted = client.snake_keys({"tags": {"costCenter": "1"}, "properties": {"publicNetworkAccess": "Enabled"}})
     assert converted == {"tags": {"costCenter": "1"}, "properties": {"public_network_access": "Enabled"}}
+
+
+def test_snake_keys_keeps_user_named_maps_below_the_top_level():
+    """Identity ids sit under ``identity``: camel_dict_to_snake_dict's ignore_list alone would convert them."""
+    identity_id = "/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/idBackup"
+    converted = client.snake_keys({"identity": {"userAssignedIdentities": {identity_id: {"principalId": "P"}}},
+                                   "properties": {"tieringPolicy": {"ArchivedRP": {"tieringMode": "TierAfter"}}}})
+    assert converted == {"identity": {"user_assigned_identities": {identity_id: {"principalId": "P"}}},
+                         "properties": {"tiering_policy": {"ArchivedRP": {"tieringMode": "TierAfter"}}}}
 
 
 def test_parse_resource_id_is_case_insensitive_on_segment_names():

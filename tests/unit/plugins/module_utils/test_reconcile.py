@@ -83,3 +83,41 @@ def test_check_is_not_asked_when_nothing_changes():
     resource = Refusing({"a": 1}, {"a": 1})
     assert not reconcile.reconcile(Module(check_mode=False), resource, "present")["changed"]
     assert resource.calls == []
+
+
+class WaitRecorder:
+    """A session that records which wait path ``finish`` took."""
+
+    def __init__(self):
+        self.calls = []
+
+    def finish(self, operation, poller, timeout):
+        self.calls.append(("poller", operation, timeout))
+        return "poller result"
+
+    def wait_for_operation(self, operation, response, timeout, confirm=None):
+        self.calls.append(("202", operation, timeout, confirm))
+        return {"status": "Succeeded"}
+
+
+class FakePoller:
+    def polling_method(self):
+        return None
+
+
+def test_finish_awaits_a_poller_through_the_session():
+    session = WaitRecorder()
+    assert reconcile.finish(session, "update vault v", FakePoller(), {"wait": True, "wait_timeout": 60}) == "poller result"
+    assert session.calls == [("poller", "update vault v", 60)]
+
+
+def test_finish_awaits_a_202_response_with_its_confirm_read():
+    session, confirm = WaitRecorder(), (lambda: True)
+    assert reconcile.finish(session, "write policy p", object(), {"wait": True, "wait_timeout": 30}, confirm=confirm) == {"status": "Succeeded"}
+    assert session.calls == [("202", "write policy p", 30, confirm)]
+
+
+def test_finish_does_not_wait_with_wait_false():
+    session = WaitRecorder()
+    assert reconcile.finish(session, "delete vault v", FakePoller(), {"wait": False, "wait_timeout": 60}) is None
+    assert not session.calls

@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import (BACKUP_REPORT_CATEGORIES, policy_compliant,
                                                                                                   setting_view)
-from ansible_collections.azure_backup.recovery_services.plugins.modules import vault_security
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _vault_security as vault_security
 
 GUARD = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/resourceGuards/g"
 BASE = {"soft_delete": "Enabled", "soft_delete_retention_days": 14, "enhanced_security": "Enabled", "immutability": "Disabled",

@@ -1,11 +1,11 @@
-"""Pure logic of file_recovery_script: script parsing, point choice, file names, modes, atomic writes."""
+"""Pure logic of file recovery (module_utils/_file_recovery.py): script parsing, point choice, file names, modes, atomic writes."""
 
 import base64
 
 import pytest
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import newest_point, parse_time
-from ansible_collections.azure_backup.recovery_services.plugins.modules import file_recovery_script as ilr
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _file_recovery as ilr
 
 PASSWORD = "Ab3dEf6hIj9kLm2"
 HEX_ID = "4f1c2a3b4d5e4f608a7b9c0d1e2f3a4b"
