@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_ITEM_TYPE
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_ITEM_TYPE
 
 PROTECT, CHANGE_POLICY, RESUME = "protect", "change_policy", "resume"
 UNDELETE_AND_PROTECT, UNDELETE = "undelete_and_protect", "undelete"

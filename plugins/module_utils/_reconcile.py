@@ -3,11 +3,12 @@
 
 """The one reconcile pattern every state module follows.
 
-read current -> build desired from the options the user set -> diff -> (check mode stops
-here) -> apply -> wait -> return ``changed``, ``diff`` and the resource.
+read current -> build desired from the options the user set -> diff -> check (a write Azure would
+refuse) -> (check mode stops here) -> apply -> wait -> return ``changed``, ``diff`` and the resource.
 
-A module describes its resource with a ``Resource`` subclass; ``reconcile()`` does the rest.
-Batch modules (many VMs in one task) call ``plan()`` per item and apply the writes themselves.
+A module describes its resource with a ``Resource`` subclass; ``reconcile()`` does the rest, and the
+resource's writes wait through ``finish()``. Module code never calls ``fail_json``: it raises ``Refusal``
+(before any write) or ``TaskFailure`` (after), and ``AzureBackupModule.run()`` ends the task.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import newest_point, parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import newest_point, parse_time
 
 SNAPSHOT, VAULT, ARCHIVE = "snapshot", "vault", "archive"
 # Azure's tier names -> the names the collection reports, in the order Azure prefers them for a restore.

@@ -27,9 +27,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, IAAS_VM, InitialResponseOnly, backup_client, container_name, filter_date, get_job, item_name, list_jobs_since,
-    normalise_location, odata_filter, parse_time, short_container_name,
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import get_job, InitialResponseOnly
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import (
+    backup_client, filter_date, list_jobs_since, odata_filter, parse_time,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import (
+    FABRIC, IAAS_VM, container_name, item_name, normalise_location, short_container_name,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping, parse_resource_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._polling import poll_delays

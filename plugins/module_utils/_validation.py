@@ -14,7 +14,8 @@ import os
 import re
 from datetime import datetime, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import parse_time, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import resolve_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
 try:

@@ -35,9 +35,11 @@ by another vault.
 
 from __future__ import annotations
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    index_by_vm_id, list_all, list_protectable_vms, list_protected_vms, normalise_location, run_parallel, vault_name_from_id,
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import run_parallel
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import (
+    index_by_vm_id, list_all, list_protectable_vms, list_protected_vms,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location, vault_name_from_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 
 # The Compute API version of the raw VM listings (VirtualMachines_List with $expand, _ListAll with statusOnly, _ListByLocation).

@@ -66,7 +66,7 @@ containers:
         health_status: Healthy
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import list_containers, odata_filter
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_containers, odata_filter
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options

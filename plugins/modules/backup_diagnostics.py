@@ -123,7 +123,8 @@ action:
   type: str
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import normalise_location, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import (
     DESTINATION_FIELDS, PRESETS, list_settings, log_categories, monitor, policy_compliant, setting_view)

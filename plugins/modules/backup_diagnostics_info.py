@@ -78,7 +78,7 @@ policy_compliant:
   type: bool
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import list_settings, policy_compliant, setting_view
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options

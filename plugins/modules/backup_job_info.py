@@ -82,9 +82,8 @@ jobs:
         entity_friendly_name: web-01
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    backup_client, filter_date, get_job, list_all, odata_filter,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import get_job
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, filter_date, list_all, odata_filter
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_time_window

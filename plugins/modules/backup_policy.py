@@ -6,11 +6,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: backup_policy
-short_description: Create, update or delete an Azure VM backup policy
+short_description: Create, update or delete an Azure VM or Azure Files backup policy
 version_added: 1.0.0
 description:
   - Manages an Azure VM (C(AzureIaasVM)) backup policy of a Recovery Services vault, standard (Azure's V1,
     daily or weekly backups) or enhanced (Azure's V2, also hourly backups).
+  - With O(workload=file_share), an Azure Files (C(AzureStorage)) policy - daily or hourly share snapshots, the snapshot or the
+    vaulted tier (O(tier)), within Azure's limits for file shares (see O(retention)); docs/file_shares.md has the table.
   - Only the options you set are managed. O(schedule), O(retention) and O(tiering) each describe their whole
     part of the policy when set; within a schedule of the same frequency, unset fields keep their values.
   - Idempotent against what Azure returns; times are compared as C(HH:MM) and defaults Azure fills in
@@ -29,8 +31,27 @@ options:
     type: str
     default: present
     choices: [present, absent]
+  workload:
+    description:
+      - What the policy protects - V(vm) (Azure VMs, C(AzureIaasVM)) or V(file_share) (Azure file shares, C(AzureStorage)).
+      - An existing policy of the other workload is refused, naming the right one.
+    type: str
+    default: vm
+    choices: [vm, file_share]
+  tier:
+    description:
+      - File share policies only. V(snapshot) keeps share snapshots (retention at most 200 days, 200 weeks, 120 months, 10 years);
+        V(vaulted) also copies a daily backup to the vault (vault-standard; retention up to 9999 days, 5163 weeks, 1188 months,
+        99 years; daily schedules; standard storage accounts). A new policy is V(snapshot) unless set; a policy protecting shares
+        cannot change tier.
+    type: str
+    choices: [snapshot, vaulted]
+  snapshot_retention_days:
+    description: File share policies of O(tier=vaulted) only - days the share snapshots are kept besides the vault copy (0-30). Default 5.
+    type: int
   policy_type:
     description:
+      - Azure VM policies only.
       - V(standard) (Azure V1) runs daily or weekly; V(enhanced) (Azure V2) also runs hourly and keeps instant
         restore snapshots up to 30 days. A new policy is V(standard) unless set.
       - The type of an existing policy cannot change.
@@ -192,6 +213,15 @@ EXAMPLES = r"""
     retention: {daily: 14}
     instant_restore_days: 7
 
+- name: Azure file shares - daily snapshots at 22:30 kept 30 days, Sunday snapshots 12 weeks
+  azure_backup.recovery_services.backup_policy:
+    name: files-daily
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    workload: file_share
+    schedule: {frequency: Daily, time: "22:30"}
+    retention: {daily: 30, weekly: {count: 12, days: [Sunday]}}
+
 - name: Delete a policy that protects nothing
   azure_backup.recovery_services.backup_policy:
     name: vm-old
@@ -205,6 +235,7 @@ policy:
   description:
     - The policy's managed settings in the module's own terms (times as C(HH:MM)), with its C(id),
       C(name) and C(protected_items_count). In check mode, the planned settings.
+    - A file share policy has C(workload), C(tier), C(time_zone), C(schedule), C(retention) and, vaulted, C(snapshot_retention_days).
   returned: state=present
   type: dict
   sample:
@@ -229,13 +260,18 @@ action:
   sample: update
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import IAAS_VM, get_policy
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import get_policy
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import IAAS_VM
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._policy import (
     DURATION_TYPES, FREQUENCIES, HOURLY_INTERVALS, MONTHS, TIERING_MODES, WEEKDAYS, WEEKS,
     desired_view, option_errors, policy_errors, policy_properties, policy_view,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, Refusal, Resource, finish, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._policy_file_share import (
+    AZURE_STORAGE, TIERS, desired_file_share_view, file_share_option_errors, file_share_policy_errors, file_share_policy_properties,
+    file_share_policy_view, is_file_share_policy,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, UPDATE, Refusal, Resource, finish, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_name, check_time_zone, check_wait_timeout,
 )
@@ -258,6 +294,9 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     **VAULT_ARGUMENT_SPEC,
     state=dict(type="str", default="present", choices=["present", "absent"]),
+    workload=dict(type="str", default="vm", choices=["vm", "file_share"]),
+    tier=dict(type="str", choices=TIERS),
+    snapshot_retention_days=dict(type="int"),
     policy_type=dict(type="str", choices=["standard", "enhanced"]),
     time_zone=dict(type="str"),
     instant_restore_days=dict(type="int"),
@@ -283,6 +322,9 @@ ARGUMENT_SPEC = dict(
 )
 
 
+WORKLOADS = {"vm": IAAS_VM, "file_share": AZURE_STORAGE}
+
+
 class Policy(Resource):
     """An AzureIaasVM backup policy, read and written through the backup SDK."""
 
@@ -305,11 +347,24 @@ class Policy(Resource):
         if self.azure_policy is None:
             return None
         management_type = (self.azure_policy.get("properties") or {}).get("backupManagementType")
-        if management_type != IAAS_VM:
-            raise Refusal(f"{self.label} is an {management_type} policy; this module manages {IAAS_VM} (Azure VM) policies only")
-        return policy_view(self.azure_policy)
+        if management_type != WORKLOADS[self.params["workload"]]:
+            other = next((name for name, kind in WORKLOADS.items() if kind == management_type), None)
+            hint = f": manage it with workload: {other}" if other else ""
+            raise Refusal(f"{self.label} is an {management_type} policy; workload {self.params['workload']} manages "
+                          f"{WORKLOADS[self.params['workload']]} policies{hint}")
+        return file_share_policy_view(self.azure_policy) if self.file_share else policy_view(self.azure_policy)
+
+    @property
+    def file_share(self):
+        return self.params["workload"] == "file_share"
 
     def desired(self, current):
+        if self.file_share:
+            desired = desired_file_share_view(current, self.params)
+            errors = file_share_policy_errors(desired)
+            if errors:
+                raise Refusal(f"{self.label} would be refused by Azure: " + "; ".join(errors), errors=errors)
+            return desired
         if current and self.params["policy_type"] and self.params["policy_type"] != current["policy_type"]:
             raise Refusal(f"{self.label} is a {current['policy_type']} policy; the type of a policy cannot change "
                           f"(create a new {self.params['policy_type']} policy and move the VMs to it)")
@@ -328,8 +383,9 @@ class Policy(Resource):
     def write(self, desired):
         """PUT the whole policy; Azure answers 200, or 202 while it updates the items the policy protects."""
         operation = f"write {self.label}"
+        properties = file_share_policy_properties(desired) if self.file_share else policy_properties(desired)
         response = self.session.call_with_headers(operation, self.policies.create_or_update, self.params["vault_name"],
-                                                  self.params["resource_group"], self.params["name"], {"properties": policy_properties(desired)})
+                                                  self.params["resource_group"], self.params["name"], {"properties": properties})
         if response.status_code == 202:
             if self.params["wait"]:
                 finish(self.session, operation, response, self.params)
@@ -340,6 +396,10 @@ class Policy(Resource):
     def check(self, action, current, desired):
         """Azure refuses to delete a policy that still protects items (BMSUserErrorPolicyObjectInUse)."""
         in_use = ((self.azure_policy or {}).get("properties") or {}).get("protectedItemsCount") or 0
+        if action == UPDATE and in_use and self.file_share and current["tier"] != desired["tier"]:
+            raise Refusal(f"{self.label} protects {in_use} file share(s); a policy in use cannot move between the snapshot and the vaulted "
+                          "tier (Azure refuses it): create a policy of the other tier and move the shares to it (file_share_protection)",
+                          protected_items_count=in_use)
         if action == DELETE and in_use:
             raise Refusal(f"{self.label} protects {in_use} item(s); Azure refuses to delete a policy in use: move the items to another "
                           "policy or stop their protection (vm_protection) first", protected_items_count=in_use)
@@ -355,7 +415,8 @@ def returned_policy(policy, planned_view):
     if not policy:
         return planned_view
     properties = policy.get("properties") or {}
-    return dict(policy_view(policy), id=policy.get("id"), name=policy.get("name"), protected_items_count=properties.get("protectedItemsCount"))
+    view = file_share_policy_view(policy) if is_file_share_policy(policy) else policy_view(policy)
+    return dict(view, id=policy.get("id"), name=policy.get("name"), protected_items_count=properties.get("protectedItemsCount"))
 
 
 def check_options(params):
@@ -364,7 +425,12 @@ def check_options(params):
     check_vault_options(params)
     check_wait_timeout(params)
     params["time_zone"] = check_time_zone(params["time_zone"])
-    errors = option_errors(params) if params["state"] == "present" else []
+    if params["workload"] == "vm":
+        misplaced = [name for name in ("tier", "snapshot_retention_days") if params[name] is not None]
+        if misplaced:
+            raise Refusal(f"backup policy {params['name']}: {' and '.join(misplaced)} apply to file share policies only (workload: file_share)")
+    check_errors = file_share_option_errors if params["workload"] == "file_share" else option_errors
+    errors = check_errors(params) if params["state"] == "present" else []
     if errors:
         raise Refusal(f"backup policy {params['name']}: " + "; ".join(errors), errors=errors)
 

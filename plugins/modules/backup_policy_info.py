@@ -67,7 +67,8 @@ policies:
         tiering: {mode: DoNotTier}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import IAAS_VM, get_policy, list_policies
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import get_policy, list_policies
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import IAAS_VM
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options

@@ -207,9 +207,8 @@ import json
 import os
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, VM_ARGUMENT_SPEC, backup_client, container_name, item_name, list_all, parse_time, read_vault,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all, parse_time, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, VM_ARGUMENT_SPEC, container_name, item_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_recovery import (
     SESSION_HOURS, download, instructions, iso_utc, marker_name, markers_of_vm, operation_id, parse_mode, read_bytes, read_marker,
@@ -226,7 +225,6 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._va
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
-# --- the module ----------------------------------------------------------------------------
 
 class FileRecovery:
     """One VM's file recovery: pick the point, reuse or provision its session, write the file, or revoke."""

@@ -75,9 +75,8 @@ not_protected:
   elements: str
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    VM_REF_OPTIONS, item_vm_id, list_protected_vms,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_protected_vms
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS, item_vm_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state

@@ -66,9 +66,8 @@ recovery_point:
 
 from datetime import datetime, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, VM_ARGUMENT_SPEC, backup_client, container_name, filter_date, item_name, list_all, odata_filter, parse_time,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, filter_date, list_all, odata_filter, parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, VM_ARGUMENT_SPEC, container_name, item_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal

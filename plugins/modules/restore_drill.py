@@ -147,9 +147,9 @@ report:
 import time
 from datetime import datetime, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    VM_REF_OPTIONS, list_protected_vms, resolve_vm_ref, run_parallel,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import run_parallel
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_protected_vms
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS, resolve_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._drill import (
     DRILL_STAGING_TAG, command_output, drill_group_name, drill_tags, is_drill_group_of, judge, restored_vm_name, sample, staging_account_name,

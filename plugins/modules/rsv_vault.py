@@ -129,7 +129,8 @@ action:
   sample: create
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, normalise_location
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import UPDATE, Refusal, Resource, finish, reconcile
@@ -208,7 +209,8 @@ class Vault(Resource):
         desired = dict(base, **wanted)
         desired["tags"] = self.desired_tags(base.get("tags") or {})
         if desired["cross_region_restore"] and desired["storage_redundancy"] != "GeoRedundant":
-            raise Refusal(f"cross_region_restore needs storage_redundancy GeoRedundant (GRS); vault {self.params['name']} would be {desired['storage_redundancy']}")
+            raise Refusal(f"cross_region_restore needs storage_redundancy GeoRedundant (GRS); vault {self.params['name']} would be "
+                          f"{desired['storage_redundancy']}")
         return desired
 
     def check(self, action, current, desired):

@@ -212,7 +212,7 @@ security_pin:
 
 import json
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, list_all
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
@@ -225,6 +225,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._va
     CONFIG_FIELDS, CONFIG_WRITE, DELETE_GUARD_PROXY, GUARD_API_VERSION, GUARD_TYPE, IRREVERSIBLE, OPERATION_LABELS, REDUCE_IMMUTABILITY,
     SECURITY_PIN, critical_operations, downgrades, guard_request, security_view, ticks_to_iso,
 )
+
 
 class VaultSecurity(Resource):
     """A vault's security settings: backupconfig, vault PATCH and the resource guard proxy."""

@@ -120,7 +120,8 @@ requests:
   sample: {listings: 5, backup_status_queries: 0, prevalidations: 0}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import TaskFailure
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_max_parallel, check_vm_refs

@@ -242,10 +242,12 @@ requests:
 import time
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    IAAS_VM, JobWatch, finish_write, item_delete, item_name, item_put, container_name, list_policies,
-    names_from_item_id, read_vault, refresh_containers, run_parallel, short_container_name,
-    trigger_backup, wait_for_job, VM_REF_OPTIONS,
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import (
+    finish_write, item_delete, item_put, JobWatch, refresh_containers, run_parallel, trigger_backup, wait_for_job,
+)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import (
+    IAAS_VM, VM_REF_OPTIONS, container_name, item_name, names_from_item_id, short_container_name,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

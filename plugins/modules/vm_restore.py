@@ -210,7 +210,7 @@ request:
 
 import time
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_ARGUMENT_SPEC
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, TaskFailure
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import (

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import newest_point, parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import newest_point, parse_time
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _file_recovery as ilr
 
 PASSWORD = "Ab3dEf6hIj9kLm2"

@@ -1,10 +1,13 @@
-"""vm_protection planning, request bodies and backup helpers (_protection.py, _backup.py)."""
+"""vm_protection planning and request bodies (_protection.py), and the helpers it uses (_names.py, _listings.py, _jobs.py)."""
 
 from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _backup as backup
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _jobs as jobs
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _listings as listings
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _names as names
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _protection as protection
 
 VM_ID = "/subscriptions/s/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm1"
@@ -80,40 +83,40 @@ def test_backup_expiry():
 
 
 def test_name_forms():
-    assert backup.container_name("rg-app", "vm1") == "IaasVMContainer;iaasvmcontainerv2;rg-app;vm1"
-    assert backup.item_name("rg-app", "vm1") == "VM;iaasvmcontainerv2;rg-app;vm1"
-    assert backup.names_from_item_id(item()["id"]) == ("IaasVMContainer;iaasvmcontainerv2;rg-app;vm1", "VM;iaasvmcontainerv2;rg-app;vm1")
+    assert names.container_name("rg-app", "vm1") == "IaasVMContainer;iaasvmcontainerv2;rg-app;vm1"
+    assert names.item_name("rg-app", "vm1") == "VM;iaasvmcontainerv2;rg-app;vm1"
+    assert names.names_from_item_id(item()["id"]) == ("IaasVMContainer;iaasvmcontainerv2;rg-app;vm1", "VM;iaasvmcontainerv2;rg-app;vm1")
 
 
 def test_items_match_vms_by_lower_cased_id():
-    indexed = backup.index_by_vm_id([item(), {"properties": {"virtualMachineId": VM_ID.upper() + "2"}}])
+    indexed = listings.index_by_vm_id([item(), {"properties": {"virtualMachineId": VM_ID.upper() + "2"}}])
     assert set(indexed) == {VM_ID.lower(), VM_ID.lower() + "2"}
 
 
 def test_vm_refs():
-    by_name = backup.resolve_vm_ref({"name": "vm1", "resource_group": "rg-app"}, "s")
-    by_id = backup.resolve_vm_ref({"id": VM_ID}, "other")
+    by_name = names.resolve_vm_ref({"name": "vm1", "resource_group": "rg-app"}, "s")
+    by_id = names.resolve_vm_ref({"id": VM_ID}, "other")
     assert by_name["key"] == by_id["key"] == VM_ID.lower()
     assert by_id["subscription_id"] == "s"
     for bad in ({"name": "vm1"}, {"id": "/subscriptions/s/resourceGroups/rg"}):
         with pytest.raises(ValueError):
-            backup.resolve_vm_ref(bad, "s")
+            names.resolve_vm_ref(bad, "s")
 
 
 def test_filter_dates_and_terms():
-    assert backup.filter_date(backup.parse_time("2026-11-24 22:30")) == "2026-11-24 10:30:00 PM"
-    assert backup.filter_date(backup.parse_time("2026-11-24T01:00:00+01:00")) == "2026-11-24 12:00:00 AM"
-    assert backup.odata_filter({"status": "Failed", "operation": None, "startTime": "x"}) == "status eq 'Failed' and startTime eq 'x'"
-    assert backup.odata_filter({"a": None}) is None
+    assert listings.filter_date(listings.parse_time("2026-11-24 22:30")) == "2026-11-24 10:30:00 PM"
+    assert listings.filter_date(listings.parse_time("2026-11-24T01:00:00+01:00")) == "2026-11-24 12:00:00 AM"
+    assert listings.odata_filter({"status": "Failed", "operation": None, "startTime": "x"}) == "status eq 'Failed' and startTime eq 'x'"
+    assert listings.odata_filter({"a": None}) is None
     with pytest.raises(ValueError):
-        backup.parse_time("yesterday")
+        listings.parse_time("yesterday")
 
 
 def test_run_parallel_keeps_order_and_errors():
     def work(number):
         if number == 2:
-            raise backup.AzureOperationError("op", "boom")
+            raise AzureOperationError("op", "boom")
         return number * 10
-    results = backup.run_parallel(work, [1, 2, 3], max_parallel=2)
+    results = jobs.run_parallel(work, [1, 2, 3], max_parallel=2)
     assert [(entry, result) for entry, result, dummy in results] == [(1, 10), (2, None), (3, 30)]
     assert "boom" in str(results[1][2])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import resolve_vm_ref
 
 VM_ID = "/subscriptions/s/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm1"
 

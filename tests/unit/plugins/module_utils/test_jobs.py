@@ -1,8 +1,9 @@
-"""Awaiting many writes through a vault's jobs listing (plugins/module_utils/_backup.py)."""
+"""Awaiting many writes through a vault's jobs listing (plugins/module_utils/_jobs.py)."""
 
 import pytest
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _backup as backup
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _jobs as job_helpers
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _names as names
 
 
 def job(name, container, status, start="2026-11-30T08:00:00Z", errors=()):
@@ -11,15 +12,15 @@ def job(name, container, status, start="2026-11-30T08:00:00Z", errors=()):
 
 
 def test_short_container_name_is_how_jobs_name_the_container():
-    assert backup.short_container_name("IaasVMContainer;iaasvmcontainerv2;RG-App;vm-01") == "iaasvmcontainerv2;rg-app;vm-01"
-    assert backup.short_container_name("iaasvmcontainerv2;rg;vm") == "iaasvmcontainerv2;rg;vm"
+    assert names.short_container_name("IaasVMContainer;iaasvmcontainerv2;RG-App;vm-01") == "iaasvmcontainerv2;rg-app;vm-01"
+    assert names.short_container_name("iaasvmcontainerv2;rg;vm") == "iaasvmcontainerv2;rg;vm"
 
 
 def test_the_newest_job_of_each_container_counts():
     jobs = [job("old", "iaasvmcontainerv2;rg;vm1", "Failed", start="2026-11-30T07:59:00Z"),
             job("new", "IaasVMContainerV2;rg;vm1", "InProgress", start="2026-11-30T08:01:00Z"),
             job("other", "iaasvmcontainerv2;rg;vm2", "Completed")]
-    newest = backup.newest_job_by_container(jobs)
+    newest = job_helpers.newest_job_by_container(jobs)
     assert {key: value["name"] for key, value in newest.items()} == {"iaasvmcontainerv2;rg;vm1": "new", "iaasvmcontainerv2;rg;vm2": "other"}
 
 
@@ -27,7 +28,7 @@ def test_the_newest_job_of_each_container_counts():
     ("InProgress", None), ("Cancelling", None), ("Completed", ("j", None)), ("CompletedWithWarnings", ("j", None)),
     ("Failed", ("j", "job j Failed: no agent")), ("Cancelled", ("j", "job j Cancelled: no agent"))])
 def test_job_outcome(status, outcome):
-    assert backup.job_outcome(job("j", "c", status, errors=["no agent"])) == outcome
+    assert job_helpers.job_outcome(job("j", "c", status, errors=["no agent"])) == outcome
 
 
 def test_one_listing_per_round_settles_every_write(monkeypatch):
@@ -35,9 +36,9 @@ def test_one_listing_per_round_settles_every_write(monkeypatch):
         [job("a", "iaasvmcontainerv2;rg;vm1", "InProgress")],
         [job("a", "iaasvmcontainerv2;rg;vm1", "Completed"), job("b", "iaasvmcontainerv2;rg;vm2", "Failed", errors=["refused"])],
     ])
-    monkeypatch.setattr(backup, "list_jobs_since", lambda *args: next(rounds))
-    monkeypatch.setattr(backup.time, "sleep", lambda seconds: None)
-    watch = backup.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
+    monkeypatch.setattr(job_helpers, "list_jobs_since", lambda *args: next(rounds))
+    monkeypatch.setattr(job_helpers.time, "sleep", lambda seconds: None)
+    watch = job_helpers.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
     outcomes = watch.await_all({"iaasvmcontainerv2;rg;vm1": 0, "iaasvmcontainerv2;rg;vm2": 1}, deadline=float("inf"), first_pause=1)
     assert outcomes == {0: ("a", None), 1: ("b", "job b Failed: refused")}
     assert watch.rounds == 2
@@ -45,27 +46,27 @@ def test_one_listing_per_round_settles_every_write(monkeypatch):
 
 def test_a_failed_listing_round_is_retried_and_the_deadline_ends_the_wait(monkeypatch):
     def failing(*args):
-        raise backup.AzureOperationError("list jobs", "busy", status=503)
+        raise job_helpers.AzureOperationError("list jobs", "busy", status=503)
 
     clock = iter(range(0, 1000, 5))
-    monkeypatch.setattr(backup, "list_jobs_since", failing)
-    monkeypatch.setattr(backup.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(backup.time, "monotonic", lambda: next(clock))
-    watch = backup.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
+    monkeypatch.setattr(job_helpers, "list_jobs_since", failing)
+    monkeypatch.setattr(job_helpers.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(job_helpers.time, "monotonic", lambda: next(clock))
+    watch = job_helpers.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
     assert watch.await_all({"c": 0}, deadline=30, first_pause=1) == {}
     assert 1 <= watch.rounds <= 6
 
 
 def test_items_whose_job_never_shows_are_settled_from_the_item_listing(monkeypatch):
-    monkeypatch.setattr(backup, "list_jobs_since", lambda *args: [job("a", "iaasvmcontainerv2;rg;vm1", "Completed")])
-    monkeypatch.setattr(backup.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(job_helpers, "list_jobs_since", lambda *args: [job("a", "iaasvmcontainerv2;rg;vm1", "Completed")])
+    monkeypatch.setattr(job_helpers.time, "sleep", lambda seconds: None)
     asked = []
 
     def settled(keys):
         asked.append(set(keys))
         return keys
 
-    watch = backup.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
+    watch = job_helpers.JobWatch(None, "rsv", "rg", "ConfigureBackup", None)
     outcomes = watch.await_all({"iaasvmcontainerv2;rg;vm1": 0, "iaasvmcontainerv2;rg;vm2": 1}, deadline=float("inf"), first_pause=1, settled=settled)
     assert outcomes == {0: ("a", None), 1: (None, None)}
-    assert asked == [{1}] and watch.rounds == backup.JobWatch.ROUNDS_BEFORE_FALLBACK
+    assert asked == [{1}] and watch.rounds == job_helpers.JobWatch.ROUNDS_BEFORE_FALLBACK
