@@ -265,7 +265,8 @@ def table(reports):
             lines.append(
                 f"| {estate} | {report['profile']} | {run.replace('_', ' ')}{'' if not any(figures['rc']) else ' (FAILED)'} | "
                 f"{figures['wall_seconds']} s | {figures['load_average_1min'][0]}-{figures['load_average_1min'][1]} | {figures['requests_total']:,} | "
-                f"{methods} | {figures['writes_applied']:,} | {figures['status_429']} | {figures['throttle_floor_seconds']} s | {figures['max_requests_per_vault']} "
+                f"{methods} | {figures['writes_applied']:,} | {figures['status_429']} | {figures['throttle_floor_seconds']} s | "
+                f"{figures['max_requests_per_vault']} "
                 f"(+{figures['subscription_wide_requests']} subscription-wide) | {figures['per_vm_requests']} | {figures['vms_unprotected']} | "
                 f"{figures['peak_rss_mb_ansible_tree']} / {figures['peak_rss_mb_largest_ansible_process']} MB | {report['emulator_peak_rss_mb']} MB |")
     return "\n".join(lines)
