@@ -302,14 +302,14 @@ def _start(tmp_path, *extra):
 
 def test_state_file_keeps_the_world_across_a_kill_9(tmp_path):
     process, info = _start(tmp_path, "--profile", "azure", "--read-latency", "0", "--write-latency", "0",
-                           "--duration", "resource_group_delete=3", "--throttle", "writes=50:5")
+                           "--duration", "resource_group_delete=12", "--throttle", "writes=50:5")
     session = requests.Session()
     session.verify = info["ca_file"]
     session.trust_env = False  # the machine's REQUESTS_CA_BUNDLE would win over verify
     try:
         settings = session.get(info["endpoint"] + "/_emulator/settings", timeout=10).json()
         assert settings["profile"] == "azure" and settings["throttle"] == {**AZURE_BUCKETS, "writes": {"bucket": 50, "refill": 5}}
-        assert settings["durations"]["resource_group_delete"] == 3 and settings["durations"]["protect"] == AZURE_DURATIONS["protect"]
+        assert settings["durations"]["resource_group_delete"] == 12 and settings["durations"]["protect"] == AZURE_DURATIONS["protect"]
         token = session.post(f"{info['endpoint']}/{TENANT}/oauth2/v2.0/token", timeout=10, data={
             "client_id": CLIENT_ID, "client_secret": SECRET, "grant_type": "client_credentials",
             "scope": "https://management.azure.com/.default"}).json()["access_token"]
@@ -330,7 +330,7 @@ def test_state_file_keeps_the_world_across_a_kill_9(tmp_path):
         assert call("GET", f"{GROUPS}/rg-kept", params=params).status_code == 200  # the token survived too
         assert call("GET", status_path).status_code == 202  # the delete is still running
         assert call("HEAD", f"{GROUPS}/rg-app-weu", params=params).status_code == 204
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while call("GET", status_path).status_code == 202:
             assert time.monotonic() < deadline
             time.sleep(0.2)
