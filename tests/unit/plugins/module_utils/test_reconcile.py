@@ -111,8 +111,12 @@ def test_finish_awaits_a_poller_through_the_session():
     assert session.calls == [("poller", "update vault v", 60)]
 
 
+def confirm():
+    return True
+
+
 def test_finish_awaits_a_202_response_with_its_confirm_read():
-    session, confirm = WaitRecorder(), (lambda: True)
+    session = WaitRecorder()
     assert reconcile.finish(session, "write policy p", object(), {"wait": True, "wait_timeout": 30}, confirm=confirm) == {"status": "Succeeded"}
     assert session.calls == [("202", "write policy p", 30, confirm)]
 
