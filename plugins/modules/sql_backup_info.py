@@ -137,7 +137,7 @@ def sql_inventory(containers, protectable, protected, intents):
         found, item = databases_found.get(key), items.get(key)
         source = (item or found or {}).get("properties") or {}
         parts = key.split(";")
-        real_name, parent_name = source.get("friendlyName") or parts[5], source.get("parentName") or parts[4]
+        real_name, parent_name = source.get("friendlyName") or parts[5], source.get("parentName") or source.get("parentUniqueName") or parts[4]
         server = container_label(source.get("containerName") or (found or {}).get("id", "").split("/")[-3] or ";".join(parts[:4]))
         item_properties = (item or {}).get("properties") or {}
         databases.append({

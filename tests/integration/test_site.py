@@ -71,8 +71,16 @@ def test_site_rolls_the_estate_out(first_run):
     counts = classify(log)
     print("first run, ARM requests by (vault, kind, method):", dict(sorted(counts.items())))
     # One write per change: 6 protected VMs, one discovery per vault; about as many requests again as writes.
-    puts = sum(count for (scope, kind, method), count in counts.items() if kind == "per-vm" and method == "PUT")
-    assert puts == 6
+    puts = [entry["path"].lower() for entry in log["requests"] if entry["method"] == "PUT"]
+    assert len([path for path in puts if "/protecteditems/vm;" in path]) == 6
+    # SQL Server in vm-sql-01 (role sql_backup): its registration, its two databases and the REPORTING instance's auto-protection.
+    assert len([path for path in puts if "/protectioncontainers/vmappcontainer;" in path]) == 3
+    assert len([path for path in puts if "/backupprotectionintent/" in path]) == 1
+    assert "rsv-demo-weu: 2 databases named, 2 changed, 1 auto-protections, 0 failed" in output
+    # The file shares the storage accounts' tags name: 4 shares, their 3 accounts registered once each.
+    assert len([path for path in puts if "/protecteditems/azurefileshare;" in path]) == 4
+    assert len([path for path in puts if "/protectioncontainers/storagecontainer;" in path and "/protecteditems/" not in path]) == 3
+    assert '"rsv-demo-neu: 1 file share(s) protected, 0 failed"' in output and '"rsv-demo-weu: 3 file share(s) protected, 0 failed"' in output
     discoveries = [entry for entry in log["requests"] if entry["method"] == "POST" and entry["path"].endswith("/refreshContainers")]
     assert len(discoveries) == 2  # one per vault
     # No per-VM read on the first run either: pre-checks and waits go through listings.
@@ -91,11 +99,13 @@ def test_second_run_changes_nothing_and_writes_nothing(demo, first_run):
     assert per_vault(counts, "per-vm") == {}, [(entry["method"], entry["path"]) for entry in log["requests"]]
     vaults = per_vault(counts)
     # The VM work reads, per vault: the vault, its policies, its protected and protectable items (and, for rsv-demo-weu
-    # with a VM protected elsewhere, the other vault's items); the vault role's own reads come on top. One page each here.
+    # with a VM protected elsewhere, the other vault's items); the vault role's own reads come on top, and the file shares'
+    # policy, registered accounts and protected shares (3 listings). One page each here.
     assert vaults["rsv-demo-neu"] <= 16 and vaults["rsv-demo-weu"] <= 24, vaults
     assert vaults.get("rsv-finance-weu", 0) <= 1, vaults
-    # Subscription-wide: the VM status listing, the VM models of a region, the vault list, per pre-check run.
-    assert vaults["subscription"] <= 4 * 2, vaults
+    # Subscription-wide: the VM status listing, the VM models of a region, the vault list, per pre-check run; for the file
+    # shares, the storage account listing, and one more with the shares of the account tagged azure-backup-shares=* (3).
+    assert vaults["subscription"] <= 4 * 2 + 3, vaults
 
 
 def test_audit_is_read_only_and_reports_the_coverage(demo, first_run, tmp_path):
@@ -116,8 +126,17 @@ def test_audit_is_read_only_and_reports_the_coverage(demo, first_run, tmp_path):
     assert "stopped" in next(vm["warning"] for vm in weu["protected"] if vm["name"] == "vm-batch-01")
     assert {vm["name"] for vm in weu["skipped"]} == set(SKIPPED)
     assert sorted(row["status"] for row in report["prechecks"]) == ["Critical"] * 3 + ["Passed"] * 5 + ["Warning"]
+    assert sorted((row["vault"], row["storage_account"], row["share"], row["policy"]) for row in report["file_shares"]) == [
+        ("rsv-demo-neu", "stdemofilesneu", "archive", "files-daily"), ("rsv-demo-weu", "stdemofilesweu", "finance", "files-daily"),
+        ("rsv-demo-weu", "stdemofilesweu", "hr", "files-daily"), ("rsv-demo-weu", "stdemoprojectsweu", "projects", "files-daily")]
     html = (tmp_path / "audit.html").read_text()
     assert "<h1>Azure Backup audit</h1>" in html and "vm-legacy-01" in html
+    # SQL Server in vm-sql-01: the two named databases and the auto-protected REPORTING instance's are protected, the rest listed as not.
+    sql = {(row["parent"], row["database"]): row["protected"] for row in report["sql_databases"]}
+    assert {key for key, protected in sql.items() if protected} == {
+        ("MSSQLSERVER", "sales"), ("MSSQLSERVER", "hr"), ("REPORTING", "master"), ("REPORTING", "model"), ("REPORTING", "msdb"),
+        ("REPORTING", "db0001"), ("REPORTING", "db0002")}
+    assert {key for key, protected in sql.items() if not protected} == {("MSSQLSERVER", "master"), ("MSSQLSERVER", "model"), ("MSSQLSERVER", "msdb")}
 
 
 def test_a_vm_that_could_not_be_checked_is_failed_not_skipped_and_the_run_fails(demo, first_run):

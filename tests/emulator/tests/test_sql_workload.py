@@ -108,6 +108,7 @@ def test_register_runs_the_first_inquiry_and_lists_sql_items(client):
     instance = items["SQLInstance;MSSQLSERVER"]
     assert instance["protectableItemType"] == "SQLInstance" and instance["isAutoProtectable"] and instance["subinquireditemcount"] == 5
     assert items["SQLDataBase;MSSQLSERVER;sales"]["serverName"] == "vm-sql-01"
+    assert items["SQLDataBase;MSSQLSERVER;sales"]["parentName"] == items["SQLDataBase;MSSQLSERVER;sales"]["parentUniqueName"] == "MSSQLSERVER"
     assert items["SQLDataBase;MSSQLSERVER;sales"]["prebackupvalidation"]["status"] == "Success"
 
 

@@ -282,7 +282,7 @@ def _validation(inquiry):
 def _protectable(container, name, kind, friendly, extra):
     properties = {"protectableItemType": kind, "backupManagementType": MANAGEMENT_TYPE, "workloadType": WORKLOAD_TYPE,
                   "friendlyName": friendly, "serverName": container["properties"]["friendlyName"],
-                  "parentUniqueName": extra.pop("parentName", friendly), **extra}
+                  "parentUniqueName": extra.get("parentName", friendly), **extra}
     return {"id": f"{container['id']}/protectableItems/{name}", "name": name, "type": PROTECTABLE_TYPE, "properties": properties}
 
 
