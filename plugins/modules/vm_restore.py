@@ -13,11 +13,11 @@ description:
     restore job. Returns the job, its duration, the point and tier used, and the ids of what the restore created.
   - The recovery point is an id, the newest point (V(latest)), or the newest point taken at or before O(before) -
     the same rule as M(azure_backup.recovery_services.file_recovery_script). Azure reads the snapshot tier when the
-    point still has a snapshot, else the vault tier; RV(recovery_point.tier) says which. A point kept only in the
+    point still has a snapshot, else the vault tier; C(tier) in RV(recovery_point) says which. A point kept only in the
     archive tier is refused unless O(rehydration_priority) is set (Azure then rehydrates it as part of the restore).
   - O(restore_type=restore_disks) creates the VM's managed disks in O(target_resource_group), staged through
     O(staging_storage_account) (in the region the restore lands in); Azure also writes a config and an ARM template
-    there (RV(created.template_blob_uri)) to build a VM from the disks later.
+    there (C(template_blob_uri) in RV(created)) to build a VM from the disks later.
   - O(restore_type=new_vm) creates a VM named O(vm_name) in O(target_resource_group), in O(virtual_network) and
     O(subnet), optionally in availability zone O(zone). Azure gives it no public IP.
   - O(restore_type=replace_disks) swaps the disks of the original VM for the restored ones. The VM's current disks are
@@ -115,8 +115,8 @@ attributes:
     support: none
 notes:
   - Azure's restore job takes minutes to hours. With O(wait=false) the task returns once Azure has accepted the restore,
-    with RV(job.id); M(azure_backup.recovery_services.backup_job_info) follows it.
-  - A failed restore job fails the task with Azure's error code in RV(job.error_code).
+    with the job's C(id) in RV(job); M(azure_backup.recovery_services.backup_job_info) follows it.
+  - A failed restore job fails the task with Azure's error code in C(error_code) of RV(job).
 author:
   - Azure Backup collection maintainers (@azure-backup)
 """
