@@ -33,11 +33,16 @@ options:
     choices: [present, absent]
   workload:
     description:
-      - What the policy protects - V(vm) (Azure VMs, C(AzureIaasVM)) or V(file_share) (Azure file shares, C(AzureStorage)).
+      - What the policy protects - V(vm) (Azure VMs, C(AzureIaasVM)), V(file_share) (Azure file shares, C(AzureStorage)) or
+        V(sql) (SQL Server databases in Azure VMs, C(AzureWorkload) C(SQLDataBase); see O(differential), O(log), O(compression)).
       - An existing policy of the other workload is refused, naming the right one.
+      - For V(sql), O(schedule) and O(retention) are those of the full backup (daily or weekly), and Azure's limits are refused
+        before any write - differential backups only beside a weekly full backup and never on its day, kept 7-180 days; log
+        backups every 15 minutes to 24 hours, kept 7-35 days. A new SQL policy backs up in full daily at 00:00 (kept 30 days)
+        and its log every hour (kept 30 days). The vault's C(HourlyLogBackup) is read like any other. docs/sql_server.md has the table.
     type: str
     default: vm
-    choices: [vm, file_share]
+    choices: [vm, file_share, sql]
   tier:
     description:
       - File share policies only. V(snapshot) keeps share snapshots (retention at most 200 days, 200 weeks, 120 months, 10 years);
@@ -178,6 +183,39 @@ options:
         description: Unit of O(tiering.duration).
         type: str
         choices: [Days, Weeks, Months, Years]
+  differential:
+    description: With O(workload=sql), the weekly differential backup; merged into the current one. V(enabled=false) removes it.
+    type: dict
+    suboptions:
+      enabled:
+        description: V(false) removes the differential backup.
+        type: bool
+      day:
+        description: Day of the week it runs (not a day of the full backup).
+        type: str
+        choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
+      time:
+        description: Time of day (C(HH:MM), on the hour or half hour). Default the full backup's time.
+        type: str
+      retention_days:
+        description: Days differential backups are kept (7-180). Default 30.
+        type: int
+  log:
+    description: With O(workload=sql), the log backups; merged into the current ones. V(enabled=false) removes them.
+    type: dict
+    suboptions:
+      enabled:
+        description: V(false) removes the log backups.
+        type: bool
+      frequency_minutes:
+        description: Minutes between log backups (15-1440; the portal offers 15, 30, 60, 120, 240, 480, 720, 1440). Default 60.
+        type: int
+      retention_days:
+        description: Days log backups are kept (7-35). Default 30.
+        type: int
+  compression:
+    description: With O(workload=sql), SQL backup compression.
+    type: bool
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
@@ -190,6 +228,18 @@ author:
 """
 
 EXAMPLES = r"""
+- name: SQL Server in Azure VMs - weekly full on Sunday, differential on Wednesday, log every 15 minutes
+  azure_backup.recovery_services.backup_policy:
+    name: sql-weekly
+    vault_name: rsv-prod-weu
+    resource_group: rg-backup
+    workload: sql
+    schedule: {frequency: Weekly, days: [Sunday], time: "22:00"}
+    retention: {weekly: {count: 12, days: [Sunday]}}
+    differential: {day: Wednesday, retention_days: 30}
+    log: {frequency_minutes: 15, retention_days: 14}
+    compression: true
+
 - name: Nightly backups kept 30 days, Sunday points 12 weeks, first-Sunday points a year
   azure_backup.recovery_services.backup_policy:
     name: vm-nightly
@@ -271,6 +321,10 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._po
     AZURE_STORAGE, TIERS, desired_file_share_view, file_share_option_errors, file_share_policy_errors, file_share_policy_properties,
     file_share_policy_view, is_file_share_policy,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._policy_sql import (
+    AZURE_WORKLOAD, SQL_ARGUMENT_SPEC, desired_sql_view, is_sql_policy, non_sql_option_errors, sql_option_errors, sql_policy_errors,
+    sql_policy_properties, sql_policy_view,
+)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, UPDATE, Refusal, Resource, finish, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_name, check_time_zone, check_wait_timeout,
@@ -294,7 +348,8 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     **VAULT_ARGUMENT_SPEC,
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    workload=dict(type="str", default="vm", choices=["vm", "file_share"]),
+    workload=dict(type="str", default="vm", choices=["vm", "file_share", "sql"]),
+    **SQL_ARGUMENT_SPEC,
     tier=dict(type="str", choices=TIERS),
     snapshot_retention_days=dict(type="int"),
     policy_type=dict(type="str", choices=["standard", "enhanced"]),
@@ -322,7 +377,7 @@ ARGUMENT_SPEC = dict(
 )
 
 
-WORKLOADS = {"vm": IAAS_VM, "file_share": AZURE_STORAGE}
+WORKLOADS = {"vm": IAAS_VM, "file_share": AZURE_STORAGE, "sql": AZURE_WORKLOAD}
 
 
 class Policy(Resource):
@@ -352,6 +407,8 @@ class Policy(Resource):
             hint = f": manage it with workload: {other}" if other else ""
             raise Refusal(f"{self.label} is an {management_type} policy; workload {self.params['workload']} manages "
                           f"{WORKLOADS[self.params['workload']]} policies{hint}")
+        if self.params["workload"] == "sql":
+            return sql_policy_view(self.azure_policy)
         return file_share_policy_view(self.azure_policy) if self.file_share else policy_view(self.azure_policy)
 
     @property
@@ -359,6 +416,12 @@ class Policy(Resource):
         return self.params["workload"] == "file_share"
 
     def desired(self, current):
+        if self.params["workload"] == "sql":
+            desired = desired_sql_view(current, self.params)
+            errors = sql_policy_errors(desired)
+            if errors:
+                raise Refusal(f"{self.label} would be refused by Azure: " + "; ".join(errors), errors=errors)
+            return desired
         if self.file_share:
             desired = desired_file_share_view(current, self.params)
             errors = file_share_policy_errors(desired)
@@ -383,7 +446,10 @@ class Policy(Resource):
     def write(self, desired):
         """PUT the whole policy; Azure answers 200, or 202 while it updates the items the policy protects."""
         operation = f"write {self.label}"
-        properties = file_share_policy_properties(desired) if self.file_share else policy_properties(desired)
+        if self.params["workload"] == "sql":
+            properties = sql_policy_properties(desired)
+        else:
+            properties = file_share_policy_properties(desired) if self.file_share else policy_properties(desired)
         response = self.session.call_with_headers(operation, self.policies.create_or_update, self.params["vault_name"],
                                                   self.params["resource_group"], self.params["name"], {"properties": properties})
         if response.status_code == 202:
@@ -415,7 +481,7 @@ def returned_policy(policy, planned_view):
     if not policy:
         return planned_view
     properties = policy.get("properties") or {}
-    view = file_share_policy_view(policy) if is_file_share_policy(policy) else policy_view(policy)
+    view = sql_policy_view(policy) if is_sql_policy(policy) else file_share_policy_view(policy) if is_file_share_policy(policy) else policy_view(policy)
     return dict(view, id=policy.get("id"), name=policy.get("name"), protected_items_count=properties.get("protectedItemsCount"))
 
 
@@ -425,12 +491,14 @@ def check_options(params):
     check_vault_options(params)
     check_wait_timeout(params)
     params["time_zone"] = check_time_zone(params["time_zone"])
-    if params["workload"] == "vm":
+    if params["workload"] in ("vm", "sql"):
         misplaced = [name for name in ("tier", "snapshot_retention_days") if params[name] is not None]
         if misplaced:
             raise Refusal(f"backup policy {params['name']}: {' and '.join(misplaced)} apply to file share policies only (workload: file_share)")
-    check_errors = file_share_option_errors if params["workload"] == "file_share" else option_errors
+    check_errors = {"file_share": file_share_option_errors, "sql": sql_option_errors}.get(params["workload"], option_errors)
     errors = check_errors(params) if params["state"] == "present" else []
+    if params["state"] == "present" and params["workload"] != "sql":
+        errors += non_sql_option_errors(params, params["workload"])
     if errors:
         raise Refusal(f"backup policy {params['name']}: " + "; ".join(errors), errors=errors)
 
