@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import list_all, list_containers, list_policies
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_all, list_containers, list_policies
 
 AZURE_WORKLOAD = "AzureWorkload"
 SQL_WORKLOAD_TYPE = "SQLDataBase"

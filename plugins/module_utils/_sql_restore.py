@@ -14,7 +14,7 @@ second its log backups cover (``AzureWorkloadSQLPointInTimeRestoreRequest`` on t
 
 from __future__ import annotations
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import parse_time
 
 LOG_POINT = "DefaultRangeRecoveryPoint"
 ORIGINAL, ALTERNATE, FILES = "original", "alternate", "files"

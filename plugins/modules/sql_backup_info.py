@@ -92,7 +92,7 @@ summary:
   sample: {servers: 1, databases: 5, protected: 1, not_protected: 4, not_protectable: 0}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import VM_REF_OPTIONS, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import resolve_vm_ref, VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import item_policy_name, item_state, is_soft_deleted
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal

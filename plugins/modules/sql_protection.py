@@ -230,9 +230,10 @@ requests:
 import time
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, InitialResponseOnly, JobWatch, VM_REF_OPTIONS, finish_write, resolve_vm_ref, run_parallel, wait_for_job,
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import (
+    finish_write, InitialResponseOnly, JobWatch, run_parallel, wait_for_job,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, resolve_vm_ref, VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES, item_view, plan_vm

@@ -152,10 +152,9 @@ job:
 import time
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, InitialResponseOnly, VM_REF_OPTIONS, filter_date, finish_write, get_job, list_all, odata_filter, parse_time, resolve_vm_ref,
-    wait_for_job,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import finish_write, get_job, InitialResponseOnly, wait_for_job
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import filter_date, list_all, odata_filter, parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, resolve_vm_ref, VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._restore import FINISHED_OK, RUNNING, job_status, job_summary
