@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-TAG_VAULT, TAG_POLICY, TAG_SHARES = "azure-backup-vault", "azure-backup-policy", "azure-backup-shares"
+TAG_VAULT = "azure-backup-vault"
+TAG_POLICY = "azure-backup-policy"
+TAG_SHARES = "azure-backup-shares"
 
 
 def _tag(account, name):

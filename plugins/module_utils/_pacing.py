@@ -19,7 +19,10 @@ from __future__ import annotations
 import threading
 import time
 
-from azure.core.pipeline.policies import HTTPPolicy
+try:
+    from azure.core.pipeline.policies import HTTPPolicy
+except ImportError:  # pragma: no cover - modules check the SDKs (missing_required_lib) before _client imports this file
+    HTTPPolicy = object
 
 # Bucket -> (size, refill per second), from Azure's "Request limits and throttling" (token bucket model).
 ARM_BUCKETS = {"reads": (250, 25.0), "writes": (200, 10.0), "deletes": (200, 10.0)}

@@ -23,9 +23,13 @@ import ssl
 import time
 from urllib.parse import urlparse
 
-from azure.core.pipeline import PipelineResponse
-from azure.core.pipeline.policies import RetryPolicy
-from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+try:
+    from azure.core.pipeline import PipelineResponse
+    from azure.core.pipeline.policies import RetryPolicy
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+except ImportError:  # pragma: no cover - modules check the SDKs (missing_required_lib) before _client imports this file
+    PipelineResponse = None
+    RetryPolicy = ARMChallengeAuthenticationPolicy = object
 
 DEFAULT_RETRY_TIMEOUT = 300
 

@@ -141,7 +141,7 @@ import datetime
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, list_all
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup_servers import (ENGINE_MANAGEMENT_TYPES, backup_servers,
-                                                                                                    engine_filter)
+                                                                                                     engine_filter)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options

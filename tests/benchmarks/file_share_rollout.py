@@ -60,14 +60,14 @@ def play():
              "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}", "azure_backup_vaults": vaults,
                       "azure_backup_file_share_tags": True, "azure_backup_default_file_share_policy": "files-daily"},
              "tasks": [{"name": "The vaults", "azure_backup.recovery_services.rsv_vault": {
-                           "name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}", "location": "{{ item.location }}"},
-                        "loop": vaults, "loop_control": {"label": "{{ item.name }}"}},
-                       {"name": "A daily file share policy per vault", "azure_backup.recovery_services.backup_policy": {
-                           "name": "files-daily", "vault_name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}",
-                           "workload": "file_share", "schedule": {"frequency": "Daily", "time": "22:00"}, "retention": {"daily": 30}},
-                        "loop": vaults, "loop_control": {"label": "{{ item.name }}"}},
-                       {"name": "Protect the shares the storage accounts' tags name",
-                        "ansible.builtin.include_role": {"name": "azure_backup.recovery_services.file_share_backup"}}]}]
+                 "name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}", "location": "{{ item.location }}"},
+                 "loop": vaults, "loop_control": {"label": "{{ item.name }}"}},
+                 {"name": "A daily file share policy per vault", "azure_backup.recovery_services.backup_policy": {
+                     "name": "files-daily", "vault_name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}",
+                     "workload": "file_share", "schedule": {"frequency": "Daily", "time": "22:00"}, "retention": {"daily": 30}},
+                  "loop": vaults, "loop_control": {"label": "{{ item.name }}"}},
+                 {"name": "Protect the shares the storage accounts' tags name",
+                  "ansible.builtin.include_role": {"name": "azure_backup.recovery_services.file_share_backup"}}]}]
 
 
 def measure(emulator, playbook):

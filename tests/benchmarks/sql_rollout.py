@@ -56,9 +56,9 @@ def play(vms, databases):
              "module_defaults": {"group/azure_backup.recovery_services.all": {"ca_bundle": "{{ emulator_ca }}"}},
              "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}", "azure_backup_sql_servers": servers},
              "tasks": [{"name": "The vaults", "azure_backup.recovery_services.rsv_vault": {
-                           "name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}", "location": "{{ item.location }}"},
-                        "loop": vaults, "loop_control": {"label": "{{ item.name }}"}},
-                       {"name": "Protect the databases", "ansible.builtin.include_role": {"name": "azure_backup.recovery_services.sql_backup"}}]}]
+                 "name": "{{ item.name }}", "resource_group": "{{ item.resource_group }}", "location": "{{ item.location }}"},
+                 "loop": vaults, "loop_control": {"label": "{{ item.name }}"}},
+                 {"name": "Protect the databases", "ansible.builtin.include_role": {"name": "azure_backup.recovery_services.sql_backup"}}]}]
 
 
 def measure(emulator, playbook):
@@ -86,8 +86,8 @@ def main():
     try:
         first = measure(emulator, workdir / "sql.yml")
         again = measure(emulator, workdir / "sql.yml")
-        protected = sum(1 for key in emulator.control("GET", "state")["resources"] if ";compute;" in key.lower() and "/protecteditems/sqldatabase;" in key.lower()
-                        and "/recoverypoints/" not in key.lower())
+        protected = sum(1 for key in emulator.control("GET", "state")["resources"]
+                        if ";compute;" in key.lower() and "/protecteditems/sqldatabase;" in key.lower() and "/recoverypoints/" not in key.lower())
     finally:
         emulator.process.terminate()
     if again["writes"] or protected != args.vms // len(REGIONS) * len(REGIONS) * args.databases:

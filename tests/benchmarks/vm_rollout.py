@@ -69,7 +69,7 @@ def site_inventory(vms_per_vault):
                        "policies": [{"name": "vm-daily", "schedule": {"frequency": "Daily", "time": "22:00"}, "retention": {"daily": 7}}]})
         for number in range(1, vms_per_vault + 1):
             hosts[f"vm-{region}-{number:04d}"] = {"azure_vm_name": f"vm-{region}-{number:04d}", "azure_vm_resource_group": f"rg-bench-app-{index}",
-                                                 "azure_backup_vault": vault}
+                                                  "azure_backup_vault": vault}
     return {"all": {
         "hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}},
         "vars": {"azure_backup_vaults": vaults, "azure_backup_default_policy": "vm-daily", "azure_backup_precheck_gate": "skip"},

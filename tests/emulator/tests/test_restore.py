@@ -208,7 +208,7 @@ def test_drill_verifies_the_restored_vm_then_deletes_vm_nic_disks_and_network(ba
     assert raw.arm("DELETE", vnet_id(DRILL_VNET), api_version=NETWORK_API).status_code == 204
     deletes = [entry for entry in raw.requests_since()["requests"] if entry["method"] == "DELETE"]
     assert {entry["path"].rsplit("/", 1)[-1] for entry in deletes} >= {"vm-drill-01", nic.rsplit("/", 1)[-1], DRILL_VNET,
-                                                                        *(disk.rsplit("/", 1)[-1] for disk in disks)}
+                                                                       *(disk.rsplit("/", 1)[-1] for disk in disks)}
     with pytest.raises(ResourceNotFoundError):
         compute_client.virtual_machines.get(DRILL_GROUP, "vm-drill-01")
 

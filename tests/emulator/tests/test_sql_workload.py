@@ -201,11 +201,13 @@ def test_auto_protection_protects_now_and_later(client, raw):
     register(client, "vm-sql-02")
     item_id = f"{vault_path(VAULT)}/backupFabrics/Azure/protectionContainers/{container('vm-sql-02')}/protectableItems/SQLInstance;REPORTING"
     intent = ProtectionIntentResource(properties=AzureWorkloadSQLAutoProtectionIntent(item_id=item_id, policy_id=policy_id(),
-                                                                                       workload_item_type="SQLInstance"))
+                                                                                      workload_item_type="SQLInstance"))
     made = client.protection_intent.create_or_update(VAULT, GROUP, FABRIC, "intent-reporting", intent)
     assert props(made)["protectionState"] == "Protected"
-    protected = lambda: sorted(entry.name for entry in client.backup_protected_items.list(  # noqa: E731
-        VAULT, GROUP, filter="backupManagementType eq 'AzureWorkload'"))
+
+    def protected():
+        return sorted(entry.name for entry in client.backup_protected_items.list(VAULT, GROUP, filter="backupManagementType eq 'AzureWorkload'"))
+
     assert protected() == ["SQLDataBase;reporting;db0001", "SQLDataBase;reporting;db0002", "SQLDataBase;reporting;master",
                            "SQLDataBase;reporting;model", "SQLDataBase;reporting;msdb"]
     raw.control("POST", "sql/databases", {"vmId": vm_id("vm-sql-02"), "instance": "REPORTING", "database": "late"})

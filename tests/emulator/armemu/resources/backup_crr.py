@@ -293,4 +293,3 @@ def get_crr_job(req):
     if job is None:
         raise bms_error("BMSUserErrorJobNotFound", f"Job '{name}' not found.\r\nPlease check the job id.", 404)
     return json_response(200, job)
-

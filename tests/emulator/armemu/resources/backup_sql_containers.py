@@ -328,8 +328,6 @@ def list_workload_protectable_items(req):
     return paged_response(req, items, BMS_PAGE_SIZE)
 
 
-
-
 # --- control: a DBA adds a database ---------------------------------------------------------------
 
 @route("POST", "/_emulator/sql/databases", kind="control")

@@ -174,7 +174,7 @@ def put_database(req):
     if change in ("enable", "modify", "resume"):
         if not requested.get("policyId"):
             raise bms_error("BMSUserErrorInvalidConfigureProtectionRequest", "Input for configure protection is not in proper format\r\n"
-                                                                              "Please provide a policy to protect the item.")
+                            "Please provide a policy to protect the item.")
         policy = _sql_policy(store, vault, requested["policyId"])
     if change == "enable" and not inquiry.get("sysadmin", True):
         raise bms_error(*NO_SYSADMIN)
@@ -543,4 +543,3 @@ def restore_database(req):
         finish_job(store, job)
     req.emu.ops.start(job, on_complete=finish, kind="restore_job")
     return item_accepted(req, start_backup_operation(req, None, job, kind="restore_trigger"), item["id"])
-

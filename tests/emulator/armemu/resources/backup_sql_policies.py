@@ -110,7 +110,6 @@ def checked_sql_policy(properties):
     return policy
 
 
-
 def is_sql_policy(req, _params):
     """Route guard: a policy PUT whose body names the AzureWorkload management type."""
     body = req.json() if req.method == "PUT" else {}

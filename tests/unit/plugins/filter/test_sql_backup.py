@@ -4,7 +4,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.azure_backup.recovery_services.plugins.filter.sql_backup import (sql_audit_rows, sql_audit_table, sql_backup_batches,
-                                                                                  sql_backup_coverage)
+                                                                                          sql_backup_coverage)
 
 HOSTVARS = {
     "sql1": {"azure_vm_name": "vm-sql-01", "azure_vm_resource_group": "rg-sql", "azure_backup_vault": "rsv-a",

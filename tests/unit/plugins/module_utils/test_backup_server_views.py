@@ -15,8 +15,8 @@ PROTECTED = {"name": "fs-01", "properties": {"backupManagementType": "AzureBacku
                                              "extendedInfo": {"lastRefreshedAt": "2026-11-30T09:00:00Z"}}}
 OTHERS = {"name": "hv-01", "properties": {"backupManagementType": "AzureBackupServer", "dpmServers": ["mabs-02"]}}
 MARS = {"name": "win-01", "properties": {"backupManagementType": "MAB", "containerType": "Windows", "agentVersion": "2.0.9600.0",
-                                        "containerHealthState": "Warning", "healthStatus": "Healthy", "protectedItemCount": 2,
-                                        "extendedInfo": {"lastRefreshedAt": "2026-11-27T12:00:00Z"}}}
+                                         "containerHealthState": "Warning", "healthStatus": "Healthy", "protectedItemCount": 2,
+                                         "extendedInfo": {"lastRefreshedAt": "2026-11-27T12:00:00Z"}}}
 
 
 def test_engines_carry_the_containers_naming_them_and_mars_agents_follow():
