@@ -223,7 +223,7 @@ class ShareRun:
             else:
                 entry.update(action="register")
         waiting = set(to_register) - set(failures)
-        missing = self.await_listing(waiting, self.read_registered, lambda key: self.is_registered(key))
+        missing = self.await_listing(waiting, self.read_registered, self.is_registered)
         for key in missing:
             failures[key] = f"storage account {refs[key]['account']} was not registered within wait_timeout"
         for key in set(to_register) - set(failures):

@@ -42,7 +42,7 @@ REGIONS = ["westeurope", "northeurope", "eastus", "westus2"]
 SUBSCRIPTIONS = ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"]
 
 
-def bench_estate(vms_per_vault, subscriptions=SUBSCRIPTIONS[:1]):
+def bench_estate(vms_per_vault, subscriptions=tuple(SUBSCRIPTIONS[:1])):
     """The integration estate's tenant and principals; per subscription, one vault group and one VM batch per region."""
     with open(DEFAULT_ESTATE, encoding="utf-8") as handle:
         base = yaml.safe_load(handle)
@@ -136,7 +136,7 @@ class TreeMemory(threading.Thread):
             sizes = [rss[pid] for pid in tree if pid in rss]
             if sizes:
                 self.peak_total_mb = max(self.peak_total_mb, sum(sizes))
-                self.peak_largest_mb = max(self.peak_largest_mb, max(sizes))
+                self.peak_largest_mb = max(self.peak_largest_mb, *sizes)
 
     def stop(self):
         self._stopping.set()

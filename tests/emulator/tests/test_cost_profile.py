@@ -56,7 +56,7 @@ def test_throttle_floor_is_the_slowest_bucket():
 
 def test_token_bucket_refills_continuously_and_names_the_wait():
     bucket = TokenBucket(200, 10, now=0.0)
-    assert [bucket.take(0.0)[0] for _ in range(200)] == [True] * 200
+    assert [bucket.take(0.0)[0] for _attempt in range(200)] == [True] * 200
     assert bucket.take(0.0) == (False, 1)
     assert bucket.take(0.05) == (False, 1)
     assert bucket.take(0.1) == (True, 0)
@@ -87,7 +87,7 @@ def test_profiles_and_operation_kinds():
 # --- ARM's buckets on the wire --------------------------------------------------------------------
 
 def test_fast_profile_never_throttles_and_reports_full_buckets(raw):
-    for _ in range(3):
+    for _attempt in range(3):
         response = raw.arm("GET", vault_path("rsv-none"))
         assert response.status_code == 404 and response.headers[READS] == "250"
     assert raw.arm("DELETE", f"{GROUPS}/rg-nothing-here", api_version="2022-09-01").headers[DELETES] == "200"
@@ -131,7 +131,7 @@ def test_headers_count_down_per_bucket_and_post_draws_on_writes(raw):
     azure_costs(raw)
     writes = [raw.arm("POST", f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.RecoveryServices/locations/westeurope/backupStatus",
                       {"resourceId": "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/virtualMachines/z",
-                       "resourceType": "VM"}, api_version="2023-04-01") for _ in range(3)]
+                       "resourceType": "VM"}, api_version="2023-04-01") for _attempt in range(3)]
     assert [int(response.headers[WRITES]) for response in writes] == [199, 198, 197]
     assert all(READS not in response.headers for response in writes)
     read = raw.arm("GET", vault_path("rsv-none"))
@@ -170,7 +170,7 @@ def test_a_client_that_honours_the_headers_is_never_refused(raw):
 
 def test_the_sdk_rides_out_the_buckets_on_retry_after(rs_client, raw):
     azure_costs(raw, throttle={"reads": {"bucket": 2, "refill": 2}})
-    for _ in range(4):
+    for _attempt in range(4):
         assert not list(rs_client.vaults.list_by_resource_group(GROUP))
     costs = raw.control("GET", "costs").json()
     assert costs["throttled"] >= 1 and costs["by_method"]["GET"] == 4 + costs["throttled"]
@@ -258,7 +258,7 @@ def test_a_fault_mix_draws_each_outcome_repeatably(raw):
     added = raw.control("POST", "faults", {"faults": [{"method": "GET", "path_regex": "rsv-mixed", "mix": mix, "seed": 7}]})
     assert added.status_code == 200
     statuses = []
-    for _ in range(30):
+    for _attempt in range(30):
         try:
             statuses.append(raw.arm("GET", vault_path("rsv-mixed")).status_code)
         except requests.ConnectionError:
@@ -271,7 +271,7 @@ def test_a_fault_mix_draws_each_outcome_repeatably(raw):
     raw.control("DELETE", "faults")
     raw.control("POST", "faults", {"faults": [{"method": "GET", "path_regex": "rsv-mixed", "mix": mix, "seed": 7}]})
     again = []
-    for _ in range(30):
+    for _attempt in range(30):
         try:
             again.append(raw.arm("GET", vault_path("rsv-mixed")).status_code)
         except requests.ConnectionError:

@@ -281,7 +281,7 @@ def test_vaulted_policy_refused_for_a_premium_account(client):
 
 
 def test_restore_full_and_item_level(client):
-    name, _ = protected_share(client)
+    name, _item = protected_share(client)
     wait_job(client, backup_now(client, "stfilesweu", name))
     point = next(iter(client.recovery_points.list(VAULT, GROUP, FABRIC, container("stfilesweu"), name))).name
     ilr = AzureFileShareRestoreRequest(recovery_type="AlternateLocation", source_resource_id=account_id("stfilesweu"), copy_options="Skip",
@@ -290,7 +290,7 @@ def test_restore_full_and_item_level(client):
                                                                             target_folder_path="restored")],
                                        target_details=TargetAFSRestoreInfo(name="restore-target", target_resource_id=account_id("sttargetweu")))
     client.restores.begin_trigger(VAULT, GROUP, FABRIC, container("stfilesweu"), name, point, RestoreRequestResource(properties=ilr)).result()
-    jobs = [job for job in client.backup_jobs.list(VAULT, GROUP, filter="operation eq 'Restore'")]
+    jobs = list(client.backup_jobs.list(VAULT, GROUP, filter="operation eq 'Restore'"))
     job = wait_job(client, jobs[0].name)
     bag = job.properties.extended_info.property_bag
     assert job.properties.status == "Completed" and bag["Target File Share"] == "restore-target" and bag["Restored Items"] == "reports/2026.xlsx"
@@ -301,7 +301,7 @@ def test_restore_full_and_item_level(client):
 
 
 def test_unregister_only_without_items_and_the_lock_stays(client, raw):
-    name, _ = protected_share(client)
+    name, _item = protected_share(client)
     assert error_code(lambda: client.protection_containers.unregister(VAULT, GROUP, FABRIC, container("stfilesweu"))) == \
         (400, "BMSUserErrorContainerHasDatasources")
     raw.arm("PATCH", f"{vault_path(VAULT)}/backupconfig/vaultconfig",

@@ -271,7 +271,7 @@ def test_restores_point_in_time_alternate_and_files(client, emu):
     client.restores.begin_trigger(VAULT, GROUP, FABRIC, container("vm-sql-01"), name, full.name, RestoreRequestResource(properties=files),
                                   polling=False)
     for dummy in range(60):
-        jobs = [job for job in client.backup_jobs.list(VAULT, GROUP, filter="operation eq 'Restore'")]
+        jobs = list(client.backup_jobs.list(VAULT, GROUP, filter="operation eq 'Restore'"))
         if len(jobs) == 2 and all(job.properties.status == "Completed" for job in jobs):
             break
         time.sleep(0.1)

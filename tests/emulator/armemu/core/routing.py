@@ -113,6 +113,6 @@ def namespaces():
     """Lower-cased resource provider namespaces some route serves (the segment after ``providers``)."""
     found = set()
     for candidate in _ROUTES:
-        literals = [text for _, text in candidate.pattern]
+        literals = [text for _kind, text in candidate.pattern]
         found.update(literals[index + 1] for index, text in enumerate(literals[:-1]) if text == "providers")
     return found

@@ -243,7 +243,7 @@ def _checked_v2_schedule(schedule):
 
 def _checked_retention(retention, frequency):
     _spell(retention, "retentionPolicyType", ("LongTermRetentionPolicy", "SimpleRetentionPolicy"))
-    for key, (duration_type, _, _) in RETENTION_LIMITS.items():
+    for key, (duration_type, _least, _most) in RETENTION_LIMITS.items():
         if isinstance(retention, dict) and isinstance(retention.get(key), dict):
             _spell(retention[key].get("retentionDuration"), "durationType", (duration_type,))
     if not isinstance(retention, dict) or retention.get("retentionPolicyType") != "LongTermRetentionPolicy":

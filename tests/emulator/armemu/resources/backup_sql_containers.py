@@ -301,7 +301,7 @@ def protectable_items_of(store, container, protected_names, intents):
             "parentName": parent, "isAutoProtectable": True, "isAutoProtected": name.lower() in intents,
             "subinquireditemcount": len(children), "subprotectableitemcount": len(children),
             "protectionState": "NotProtected", "prebackupvalidation": dict(validation)}))
-    for parent_kind, parent, _, database in rows:
+    for parent_kind, parent, _server, database in rows:
         name = database_item_name(parent, database)
         items.append(_protectable(container, f"SQLDataBase;{parent};{database}", "SQLDataBase", database, {
             "parentName": parent, "parentUniqueName": parent, "isAutoProtectable": False,

@@ -102,7 +102,7 @@ def _sql_policy(store, vault, policy_id):
 
 
 def new_item(store, vault, container, row, policy):
-    _, parent, _, database = row
+    _kind, parent, _server, database = row
     name = database_item_name(parent, database)
     retention_days = store.get(vault)["properties"]["securitySettings"]["softDeleteSettings"].get("softDeleteRetentionPeriodInDays", 14)
     properties = {
@@ -482,7 +482,7 @@ def _restore_target(store, vault, properties, item):
         if not target.get("targetDirectoryForFileRestore"):
             raise invalid_input("A restore as files needs targetInfo.targetDirectoryForFileRestore.")
         return vm, None, None
-    instance, _, database = str(target.get("databaseName") or "").partition("/")
+    instance, _slash, database = str(target.get("databaseName") or "").partition("/")
     server = store.get(sql_server_key(vm)) or {"instances": {}}
     if not database or instance not in server["instances"]:
         raise invalid_input(f"targetInfo.databaseName must read '{{instance}}/{{database}}' with an instance of the target server "

@@ -17,7 +17,7 @@ POINTS = [point("1", "2026-11-18T00:00:00.0000000Z", (("HardenedRP", "Valid"),))
 
 
 def choose(recovery_point=None, before=None, known=None):
-    return rp.choose_point(recovery_point, before, lambda: POINTS, lambda name: (known or {}).get(name), "rg/vm-1", "vault rsv-1")
+    return rp.choose_point(recovery_point, before, lambda: POINTS, (known or {}).get, "rg/vm-1", "vault rsv-1")
 
 
 def test_latest_is_the_newest_and_before_is_inclusive():
