@@ -113,11 +113,15 @@ def resources(emulator):
 
 
 def assert_no_duplicates(state):
-    """One record per ARM id (ids compare case-insensitively) and no VM protected twice."""
+    """One record per ARM id (ids compare case-insensitively) and no VM protected twice.
+
+    Only VM items count: the databases of a SQL Server VM are items whose sourceResourceId is that VM too.
+    """
     ids = [body["id"].lower() for body in state.values() if isinstance(body, dict) and body.get("id")]
     assert len(ids) == len(set(ids)), sorted(item for item in ids if ids.count(item) > 1)
     protected_sources = [(body.get("properties") or {}).get("sourceResourceId", "").lower() for key, body in state.items()
-                         if "/protecteditems/" in key and isinstance(body, dict)]
+                         if "/protecteditems/" in key and isinstance(body, dict)
+                         and (body.get("properties") or {}).get("protectedItemType") == "Microsoft.Compute/virtualMachines"]
     protected_sources = [source for source in protected_sources if source]
     assert len(protected_sources) == len(set(protected_sources)), protected_sources
 
