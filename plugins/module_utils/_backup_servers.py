@@ -17,7 +17,7 @@ Everything here is pure (mappings in Azure's camelCase in, snake_case views out)
 
 from __future__ import annotations
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import parse_time
 
 # Management types of backup servers, and the kind each is reported as.
 SERVER_KINDS = {"AzureBackupServer": "MABS", "DPM": "DPM", "MAB": "MARS"}

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, InitialResponseOnly, backup_client, get_job, list_jobs_since, names_from_item_id, normalise_location, parse_time,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import InitialResponseOnly, get_job
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_jobs_since, parse_time
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, names_from_item_id, normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import (
     AZURE_STORAGE, STORAGE_API_VERSION, SUPPORTED_KINDS, item_share_key, list_protected_shares, share_job_key,

@@ -19,9 +19,11 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    JobWatch, finish_write, item_delete, item_put, list_policies, names_from_item_id, read_vault, run_parallel, wait_for_job,
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import (
+    JobWatch, finish_write, item_delete, item_put, run_parallel, wait_for_job,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import names_from_item_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import (
     AZURE_STORAGE, BACKUP_LOCK, BLOB_REFUSAL, ON_DEMAND_RETENTION_DAYS, account_refusal, container_account_id, inquire_account,

@@ -19,9 +19,9 @@ Storage accounts are read in one subscription listing (kind, region); shares thr
 
 from __future__ import annotations
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import (
-    FABRIC, InitialResponseOnly, backup_client, list_all, normalise_location,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import InitialResponseOnly
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import parse_resource_id
 
 AZURE_STORAGE = "AzureStorage"

@@ -139,7 +139,7 @@ stale:
 
 import datetime
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import backup_client, list_all
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup_servers import (ENGINE_MANAGEMENT_TYPES, backup_servers,
                                                                                                      engine_filter)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

@@ -123,7 +123,8 @@ registered_accounts:
   elements: dict
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import FABRIC, backup_client, list_all, names_from_item_id
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, names_from_item_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import (
     item_share_key, list_protected_shares, list_storage_containers, resolve_share_ref,
 )

@@ -152,7 +152,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._fi
     ShareRestore, check_items, check_target, restore_request,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import resolve_share_ref
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup import read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import check_point_options, point_summary
