@@ -12,7 +12,7 @@ description:
   - Manages an Azure Recovery Services vault, the container Azure Backup stores recovery points in.
   - Only the options you set are managed; an option left unset never causes a change.
   - This module owns the vault's location, SKU, storage redundancy, cross-region restore, public network
-    access, managed identity and tags. Soft delete, immutability, enhanced security and multi-user
+    access, managed identity and tags (merged into the vault's tags by default, see O(append_tags)). Soft delete, immutability, enhanced security and multi-user
     authorization belong to M(azure_backup.recovery_services.vault_security).
   - A new vault comes with the backup policies C(DefaultPolicy), C(EnhancedPolicy) and C(HourlyLogBackup).
   - Deleting a vault never deletes backup data; Azure refuses to delete a vault that still holds
@@ -67,14 +67,8 @@ options:
         description: Resource ids of user-assigned identities.
         type: list
         elements: str
-  tags:
-    description: Tags of the vault.
-    type: dict
-  purge_tags:
-    description: Remove tags not listed in O(tags). Has no effect when O(tags) is not set.
-    type: bool
-    default: true
 extends_documentation_fragment:
+  - azure_backup.recovery_services.tags
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
@@ -97,6 +91,15 @@ EXAMPLES = r"""
       type: SystemAssigned
     tags:
       owner: platform
+
+- name: Make these the vault's only tags, removing any other (azure.azcollection's append_tags=false)
+  azure_backup.recovery_services.rsv_vault:
+    name: rsv-prod-weu
+    resource_group: rg-backup
+    tags:
+      owner: platform
+      cost_center: "4711"
+    append_tags: false
 
 - name: Delete an empty vault
   azure_backup.recovery_services.rsv_vault:
@@ -133,11 +136,14 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._li
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import UPDATE, Refusal, Resource, finish, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import (
+    UPDATE, Refusal, Resource, finish, overlay, reconcile, returned,
+)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
-    check_location, check_resource_group, check_resource_id, check_subscription_id, check_tags, check_wait_timeout,
+    check_location, check_resource_group, check_resource_id, check_subscription_id, check_wait_timeout,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._tags import TAGS_ARGUMENT_SPEC, check_tag_options, desired_tags
 
 REDUNDANCY_SHORT_FORMS = {"LRS": "LocallyRedundant", "GRS": "GeoRedundant", "ZRS": "ZoneRedundant"}
 USER_ASSIGNED_IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
@@ -169,7 +175,6 @@ class Vault(Resource):
         self.module = module
         self.params = module.params
         self.session = module.session
-        self.azure_vault = None
 
     @property
     def vaults(self):
@@ -177,8 +182,8 @@ class Vault(Resource):
 
     def read(self):
         found = self.session.get_or_none(f"read vault {self.params['name']}", self.vaults.get, self.params["resource_group"], self.params["name"])
-        self.azure_vault = as_mapping(found)
-        return vault_view(self.azure_vault) if self.azure_vault else None
+        self.azure = as_mapping(found)
+        return vault_view(self.azure) if self.azure else None
 
     def wanted(self):
         """The settings the user set, in the view's shape (None = not set)."""
@@ -207,7 +212,7 @@ class Vault(Resource):
                 raise Refusal(f"location of vault {self.params['name']} is {current['location']}; a vault cannot move to {wanted['location']}")
             base = dict(current)
         desired = dict(base, **wanted)
-        desired["tags"] = self.desired_tags(base.get("tags") or {})
+        desired["tags"] = desired_tags(base.get("tags"), self.params)
         if desired["cross_region_restore"] and desired["storage_redundancy"] != "GeoRedundant":
             raise Refusal(f"cross_region_restore needs storage_redundancy GeoRedundant (GRS); vault {self.params['name']} would be "
                           f"{desired['storage_redundancy']}")
@@ -230,13 +235,6 @@ class Vault(Resource):
         response = self.session.send(f"list the locations of subscription {subscription}", "GET", f"/subscriptions/{subscription}/locations",
                                      LOCATIONS_API_VERSION)
         return [location["name"] for location in (response.json() or {}).get("value") or [] if location.get("name")]
-
-    def desired_tags(self, current_tags):
-        tags = self.params["tags"]
-        if tags is None:
-            return current_tags
-        tags = check_tags(tags)
-        return tags if self.params["purge_tags"] else dict(current_tags, **tags)
 
     @staticmethod
     def body(view, fields):
@@ -268,16 +266,22 @@ class Vault(Resource):
         body = self.body(desired, set(desired))
         poller = self.session.call(f"create vault {self.params['name']}", self.vaults.begin_create_or_update,
                                    self.params["resource_group"], self.params["name"], body)
-        self.azure_vault = as_mapping(self._finish(poller, "create")) or self.azure_vault
-        return self.azure_vault
+        self.azure = as_mapping(self._finish(poller, "create")) or self.azure
+        return self.azure
 
     def update(self, current, desired):
-        changed = {key for key in desired if desired[key] != current.get(key)}
-        body = self.body(desired, changed)
+        body = self.body(desired, changed_fields(current, desired))
         poller = self.session.call(f"update vault {self.params['name']}", self.vaults.begin_update,
                                    self.params["resource_group"], self.params["name"], body)
-        self.azure_vault = as_mapping(self._finish(poller, "update")) or self.azure_vault
-        return self.azure_vault
+        self.azure = as_mapping(self._finish(poller, "update")) or self.azure
+        return self.azure
+
+    def planned(self, current, desired):
+        """The vault as Azure returns it once the write is applied: the vault read (or a new one's id) with the request body over it."""
+        vault_id = (f"/subscriptions/{self.session.subscription_id}/resourceGroups/{self.params['resource_group']}"
+                    f"/providers/Microsoft.RecoveryServices/vaults/{self.params['name']}")
+        new_vault = {"id": vault_id, "name": self.params["name"], "type": "Microsoft.RecoveryServices/vaults"}
+        return overlay(self.azure or new_vault, self.body(desired, changed_fields(current, desired)))
 
     def delete(self, current):
         poller = self.session.call(f"delete vault {self.params['name']}", self.vaults.begin_delete,
@@ -286,6 +290,11 @@ class Vault(Resource):
 
     def _finish(self, poller, verb):
         return finish(self.session, f"{verb} vault {self.params['name']}", poller, self.params)
+
+
+def changed_fields(current, desired):
+    """The view fields a write from ``current`` (None: a new vault) to ``desired`` sends."""
+    return set(desired) if current is None else {key for key in desired if desired[key] != current.get(key)}
 
 
 def check_identity(identity):
@@ -311,7 +320,7 @@ def check_options(module):
     check_subscription_id(module.session.subscription_id)
     check_resource_group(params["resource_group"])
     check_wait_timeout(params)
-    check_tags(params["tags"])
+    check_tag_options(params)
     check_identity(params["identity"])
 
 
@@ -330,8 +339,7 @@ def main():
                 type=dict(type="str", required=True, choices=["None", "SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned"]),
                 user_assigned_identities=dict(type="list", elements="str"),
             )),
-            tags=dict(type="dict"),
-            purge_tags=dict(type="bool", default=True),
+            **TAGS_ARGUMENT_SPEC,
         ),
         clients=("recoveryservices", "backup"),
         wait_options=True,
@@ -343,7 +351,7 @@ def main():
         vault = Vault(module)
         result = reconcile(module, vault, module.params["state"])
         if module.params["state"] == "present":
-            result["vault"] = snake_keys(vault.azure_vault) if vault.azure_vault and not module.check_mode else result["diff"]["after"]
+            result["vault"] = snake_keys(returned(module, vault, result))
         return result
 
     module.run(run)
