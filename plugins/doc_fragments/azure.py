@@ -112,6 +112,7 @@ options:
     description: Name of the Recovery Services vault.
     type: str
     required: true
+    aliases: [recovery_vault_name]
   resource_group:
     description: Resource group of the vault.
     type: str

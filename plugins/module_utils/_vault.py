@@ -18,7 +18,8 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._va
 VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
 
 VAULT_ARGUMENT_SPEC = dict(
-    vault_name=dict(type="str", required=True),
+    # recovery_vault_name: azure.azcollection's spelling (azure_rm_backupazurevm), so its tasks move over unchanged.
+    vault_name=dict(type="str", required=True, aliases=["recovery_vault_name"]),
     resource_group=dict(type="str", required=True),
 )
 

@@ -31,7 +31,7 @@ options:
     description: Name of the Recovery Services vault.
     type: str
     required: true
-    aliases: [vault]
+    aliases: [vault, recovery_vault_name]
   resource_group:
     description: Resource group of the vault.
     type: str
@@ -263,7 +263,7 @@ def check_options(params):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            **dict(VAULT_ARGUMENT_SPEC, vault_name=dict(VAULT_ARGUMENT_SPEC["vault_name"], aliases=["vault"])),
+            **dict(VAULT_ARGUMENT_SPEC, vault_name=dict(VAULT_ARGUMENT_SPEC["vault_name"], aliases=["vault", *VAULT_ARGUMENT_SPEC["vault_name"]["aliases"]])),
             dest=dict(type="path", required=True),
             validity_hours=dict(type="int", default=48),
             min_remaining_hours=dict(type="int", default=12),
