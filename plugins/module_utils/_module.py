@@ -19,6 +19,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cl
     resolve_settings,
     translate_error,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._python import require_python
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import TaskFailure
 
 WAIT_ARGUMENT_SPEC = dict(
@@ -55,6 +56,7 @@ class AzureBackupModule(AnsibleModule):
             spec.update(WAIT_ARGUMENT_SPEC)
         spec.update(argument_spec)
         super().__init__(argument_spec=spec, **kwargs)
+        require_python(self)
         for library, import_path in (("azure-identity", "azure.identity"),) + tuple(
                 (SDK_DISTRIBUTIONS[name], SDK_CLIENTS[name][0]) for name in clients):
             if not _installed(import_path):
