@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -30,6 +31,8 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cache import (
     TOKEN_CACHE_CHOICES,
+    CachedTokenCredential,
+    read_cached_app_token,
     read_cached_metadata,
     token_cache_options,
     write_cached_metadata,
@@ -57,7 +60,28 @@ KNOWN_CLOUDS = {
 }
 CLOUD_ALIASES = {"azurepubliccloud": "AzureCloud", "azureusgovernmentcloud": "AzureUSGovernment"}
 
-AUTH_SOURCES = ["auto", "env", "cli", "msi", "workload_identity"]
+AUTH_SOURCES = ["auto", "env", "cli", "msi", "workload_identity", "credential_file"]
+AUTH_SOURCE_VARIABLE = "ANSIBLE_AZURE_AUTH_SOURCE"
+CERT_VALIDATION_MODES = ("validate", "ignore")
+# The Azure CLI's public client id: azure-identity and azure.azcollection sign users in with it when no client_id is given.
+AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+# azure.azcollection's profiles file (INI: one section per profile, keys named as the options) and its variable.
+CREDENTIALS_FILE = os.path.join("~", ".azure", "credentials")
+PROFILE_VARIABLE = "AZURE_PROFILE"
+# What a profile section may set, as azure.azcollection reads it.
+PROFILE_KEYS = ("subscription_id", "client_id", "secret", "tenant", "ad_user", "password", "cloud_environment", "cert_validation_mode",
+                "adfs_authority_url", "x509_certificate_path", "thumbprint", "disable_instance_discovery")
+# One way to sign in comes whole from one place (options, else profile, else environment): a secret from the
+# environment never pairs with a certificate given as an option.  Option name -> environment variables.
+SIGN_IN_FIELDS = {
+    "secret": ("AZURE_SECRET", "AZURE_CLIENT_SECRET"),
+    "x509_certificate_path": ("AZURE_X509_CERTIFICATE_PATH",),
+    "thumbprint": ("AZURE_THUMBPRINT",),
+    "ad_user": ("AZURE_AD_USER",),
+    "password": ("AZURE_PASSWORD",),
+}
+# Options of azure.azcollection that do not apply here, accepted so its module_defaults work unchanged.
+IGNORED_AZCOLLECTION_OPTIONS = ("api_profile", "log_mode", "log_path")
 
 # Client name -> (import path, class name).  Imported lazily, on first use.
 SDK_CLIENTS = {
@@ -82,16 +106,26 @@ RETRIED_STATUSES = (408, 429, 500, 502, 503, 504)
 TERMINAL_STATUSES = ("succeeded", "failed", "canceled", "cancelled")
 
 AUTH_ARGUMENT_SPEC = dict(
-    auth_source=dict(type="str", default="auto", choices=AUTH_SOURCES),
+    auth_source=dict(type="str", choices=AUTH_SOURCES),
+    profile=dict(type="str"),
     subscription_id=dict(type="str"),
     client_id=dict(type="str"),
     secret=dict(type="str", no_log=True),
     tenant=dict(type="str"),
+    x509_certificate_path=dict(type="path"),
+    thumbprint=dict(type="str"),
+    ad_user=dict(type="str"),
+    password=dict(type="str", no_log=True),
     cloud_environment=dict(type="str"),
-    authority=dict(type="str"),
+    authority=dict(type="str", aliases=["adfs_authority_url"]),
+    disable_instance_discovery=dict(type="bool"),
     ca_bundle=dict(type="path"),
+    cert_validation_mode=dict(type="str", choices=list(CERT_VALIDATION_MODES)),
     retry_timeout=dict(type="int"),
     token_cache=dict(type="str", choices=list(TOKEN_CACHE_CHOICES)),
+    api_profile=dict(type="str"),
+    log_mode=dict(type="str"),
+    log_path=dict(type="str"),
 )
 
 
@@ -126,29 +160,134 @@ def _first_set(*values):
     return None
 
 
-def resolve_settings(params, environ=None):
-    """Merge module options with the environment variables AWX and azure.azcollection use.
+def resolve_settings(params, environ=None, credentials_file=None):
+    """Merge module options, an azure.azcollection profile and the environment variables AWX and azure.azcollection use.
 
-    Options win over the environment.  Returns a plain dict so it can be unit tested.
-    AWX's Azure credential injects AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET,
-    AZURE_TENANT (or AZURE_AD_USER / AZURE_PASSWORD) and AZURE_CLOUD_ENVIRONMENT; azure-identity
-    itself reads AZURE_TENANT_ID / AZURE_CLIENT_SECRET, so both spellings are accepted.
+    Options win, then the profile (option ``profile``, ``AZURE_PROFILE``, or the ``default`` section when
+    ``auth_source=credential_file`` or when ``auto`` finds no credential elsewhere), then the environment.
+    AWX's Azure credential injects AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET, AZURE_TENANT (or
+    AZURE_AD_USER / AZURE_PASSWORD) and AZURE_CLOUD_ENVIRONMENT; azure-identity itself reads AZURE_TENANT_ID /
+    AZURE_CLIENT_SECRET, so both spellings are accepted.  Contradictory options are refused here, before any
+    request.  Returns a plain dict so it can be unit tested.
     """
     env = os.environ if environ is None else environ
+    source = _first_set(params.get("auth_source"), env.get(AUTH_SOURCE_VARIABLE), "auto")
+    if source not in AUTH_SOURCES:
+        raise AzureConfigurationError(f"{AUTH_SOURCE_VARIABLE} must be one of {', '.join(AUTH_SOURCES)}, not {source!r}")
+    check_sign_in_options(params, source)
+    env_fields = {name: _first_set(*(env.get(variable) for variable in variables)) for name, variables in SIGN_IN_FIELDS.items()}
+    profile = _profile_for(params, env, source, env_fields, credentials_file)
+    sign_in = next((fields for fields in ({name: params.get(name) for name in SIGN_IN_FIELDS}, profile, env_fields)
+                    if any(fields.get(name) for name in SIGN_IN_FIELDS)), {})
+
+    def pick(name, *variables):
+        return _first_set(params.get(name), profile.get(name), *(env.get(variable) for variable in variables))
+
     return {
-        "auth_source": params.get("auth_source") or "auto",
-        "subscription_id": _first_set(params.get("subscription_id"), env.get("AZURE_SUBSCRIPTION_ID")),
-        "client_id": _first_set(params.get("client_id"), env.get("AZURE_CLIENT_ID")),
-        "secret": _first_set(params.get("secret"), env.get("AZURE_SECRET"), env.get("AZURE_CLIENT_SECRET")),
-        "tenant": _first_set(params.get("tenant"), env.get("AZURE_TENANT"), env.get("AZURE_TENANT_ID")),
-        "ad_user": env.get("AZURE_AD_USER"),
-        "ad_password": env.get("AZURE_PASSWORD"),
-        "cloud_environment": _first_set(params.get("cloud_environment"), env.get("AZURE_CLOUD_ENVIRONMENT"), "AzureCloud"),
-        "authority": _first_set(params.get("authority"), env.get("AZURE_AUTHORITY_HOST")),
+        "auth_source": source,
+        "profile": profile.get("name"),
+        "subscription_id": pick("subscription_id", "AZURE_SUBSCRIPTION_ID"),
+        "client_id": pick("client_id", "AZURE_CLIENT_ID"),
+        "secret": sign_in.get("secret"),
+        "tenant": pick("tenant", "AZURE_TENANT", "AZURE_TENANT_ID"),
+        "x509_certificate_path": sign_in.get("x509_certificate_path"),
+        "thumbprint": sign_in.get("thumbprint"),
+        "ad_user": sign_in.get("ad_user"),
+        "ad_password": sign_in.get("password"),
+        "cloud_environment": _first_set(pick("cloud_environment", "AZURE_CLOUD_ENVIRONMENT"), "AzureCloud"),
+        "authority": _first_set(params.get("authority"), profile.get("adfs_authority_url"), env.get("AZURE_AUTHORITY_HOST"),
+                                env.get("AZURE_ADFS_AUTHORITY_URL")),
+        "disable_instance_discovery": _flag("disable_instance_discovery", params.get("disable_instance_discovery"),
+                                            profile.get("disable_instance_discovery"), env.get("AZURE_DISABLE_INSTANCE_DISCOVERY")),
         "ca_bundle": params.get("ca_bundle"),
+        "cert_validation_mode": _cert_validation_mode(pick("cert_validation_mode", "AZURE_CERT_VALIDATION_MODE")),
         "retry_timeout": _retry_timeout(params.get("retry_timeout"), env.get(RETRY_TIMEOUT_VARIABLE)),
         "token_cache": _first_set(params.get("token_cache"), env.get(TOKEN_CACHE_VARIABLE), "none"),
     }
+
+
+def check_sign_in_options(params, source):
+    """Refuse options that contradict each other, naming them (before any file is read or request sent)."""
+    given = [name for name in ("secret", "x509_certificate_path", "ad_user") if params.get(name)]
+    if bool(params.get("ad_user")) != bool(params.get("password")):
+        raise AzureConfigurationError("ad_user and password go together: give both to sign in as a user, or neither")
+    if params.get("thumbprint") and not params.get("x509_certificate_path"):
+        raise AzureConfigurationError("thumbprint names the certificate in x509_certificate_path: give x509_certificate_path too")
+    if len(given) > 1:
+        names = " and ".join("ad_user/password" if name == "ad_user" else name for name in given)
+        raise AzureConfigurationError(f"{names} are different ways to sign in: give only one of secret, x509_certificate_path, ad_user/password")
+    if given and params.get("profile"):
+        raise AzureConfigurationError(f"profile and {given[0]} are different ways to sign in: give the profile, or the credential options, not both")
+    if source in ("cli", "msi", "workload_identity"):
+        unused = [name for name in ("secret", "x509_certificate_path", "ad_user", "profile") if params.get(name)]
+        if unused:
+            raise AzureConfigurationError(f"auth_source={source} does not use {', '.join(unused)}: remove it, or use auth_source=auto")
+    if source == "env" and params.get("profile"):
+        raise AzureConfigurationError("auth_source=env reads only the environment: profile needs auth_source auto or credential_file")
+    if params.get("cert_validation_mode") == "ignore" and params.get("ca_bundle"):
+        raise AzureConfigurationError("cert_validation_mode=ignore turns certificate checks off, so ca_bundle would not be used: give one of them")
+
+
+def _profile_for(params, env, source, env_fields, credentials_file):
+    """The azure.azcollection profile this task reads (a dict with its ``name``), or {} when none applies."""
+    name = params.get("profile") or (None if source == "env" and not env.get(PROFILE_VARIABLE) else env.get(PROFILE_VARIABLE))
+    if source in ("cli", "msi", "workload_identity"):
+        return {}
+    if name or source == "credential_file":
+        return read_profile(name or "default", credentials_file, required=True)
+    has_credential = any(params.get(field) for field in SIGN_IN_FIELDS) or any(env_fields.values())
+    if source == "auto" and not has_credential:
+        profile = read_profile("default", credentials_file, required=False)
+        # As azure.azcollection: the default section counts only when it names a subscription.
+        return profile if profile.get("subscription_id") else {}
+    return {}
+
+
+def read_profile(name, path=None, required=True):
+    """Section ``name`` of ``~/.azure/credentials`` (INI, as azure.azcollection reads it) with its ``name``.
+
+    A missing file or section is an error naming them when ``required``, else {}.
+    """
+    import configparser  # pylint: disable=import-outside-toplevel
+
+    path = path or os.path.expanduser(CREDENTIALS_FILE)
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        found = parser.read(path, encoding="utf-8")
+    except configparser.Error as error:
+        raise AzureConfigurationError(f"{path} cannot be read as an INI file of profiles: {error}") from error
+    if not parser.has_section(name):
+        if not required:
+            return {}
+        where = f"has no [{name}] section (it has: {', '.join(parser.sections()) or 'none'})" if found else "does not exist"
+        raise AzureConfigurationError(f"profile {name!r} (profile or {PROFILE_VARIABLE}) cannot be used: {path} {where}")
+    section = dict(parser.items(name))
+    unknown = sorted(set(section) - set(PROFILE_KEYS))
+    if unknown:
+        raise AzureConfigurationError(f"profile {name!r} in {path} has unknown keys {', '.join(unknown)}: allowed are {', '.join(PROFILE_KEYS)}")
+    return dict({key: value for key, value in section.items() if value}, name=name)
+
+
+def _flag(name, *values):
+    """The first of ``values`` that is set, as a bool (profile and environment give strings such as "true")."""
+    for value in values:
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "yes", "1", "on"):
+            return True
+        if str(value).lower() in ("false", "no", "0", "off"):
+            return False
+        raise AzureConfigurationError(f"{name} must be true or false, not {value!r}")
+    return False
+
+
+def _cert_validation_mode(value):
+    mode = (value or "validate").lower()
+    if mode not in CERT_VALIDATION_MODES:
+        raise AzureConfigurationError(f"cert_validation_mode (or AZURE_CERT_VALIDATION_MODE) must be validate or ignore, not {value!r}")
+    return mode
 
 
 def _retry_timeout(option, variable):
@@ -204,11 +343,12 @@ def cloud_from_metadata(resource_manager_url, metadata_document):
     }
 
 
-def fetch_cloud_metadata(resource_manager_url, ca_bundle, retry_timeout=DEFAULT_RETRY_TIMEOUT):
+def fetch_cloud_metadata(resource_manager_url, ca_bundle, retry_timeout=DEFAULT_RETRY_TIMEOUT, verify=True):
     """Read a custom cloud's endpoints the way azure-cli does (`az cloud register --cloud-config`).
 
     The document is public and rarely changes, so it is cached across tasks (``_cache``).  The fetch
-    runs through azure-core with the same patient retries as every ARM request.
+    runs through azure-core with the same patient retries as every ARM request; ``verify=False``
+    (``cert_validation_mode=ignore``) skips the TLS certificate check.
     """
     url = resource_manager_url.rstrip("/") + f"/metadata/endpoints?api-version={METADATA_API_VERSION}"
     cached = read_cached_metadata(url)
@@ -222,7 +362,7 @@ def fetch_cloud_metadata(resource_manager_url, ca_bundle, retry_timeout=DEFAULT_
         PatientRetryPolicy,
     )
 
-    client = PipelineClient(url, policies=[PatientRetryPolicy(retry_timeout)], connection_verify=ca_bundle or True)
+    client = PipelineClient(url, policies=[PatientRetryPolicy(retry_timeout)], connection_verify=(ca_bundle or True) if verify else False)
     try:
         response = client.send_request(HttpRequest("GET", url, headers={"Accept": "application/json"}))
         response.raise_for_status()
@@ -297,6 +437,7 @@ class AzureSession:
         self.settings = settings
         self.subscription_id = settings["subscription_id"]
         self.ca_bundle = settings.get("ca_bundle")
+        self.verify_certificates = settings.get("cert_validation_mode", "validate") != "ignore"
         self.retry_timeout = settings.get("retry_timeout", DEFAULT_RETRY_TIMEOUT)
         self._cloud = None
         self._credential = None
@@ -309,7 +450,7 @@ class AzureSession:
             check_ca_bundle(self.ca_bundle)
             cloud_environment = self.settings["cloud_environment"]
             if is_custom_cloud(cloud_environment):
-                document = fetch_cloud_metadata(cloud_environment, self.ca_bundle, self.retry_timeout)
+                document = fetch_cloud_metadata(cloud_environment, self.ca_bundle, self.retry_timeout, self.verify_certificates)
                 self._cloud = cloud_from_metadata(cloud_environment, document)
                 self._cloud["custom"] = True
             else:
@@ -323,11 +464,13 @@ class AzureSession:
         return self.cloud["audience"] + "/.default"
 
     def _transport_kwargs(self):
+        if not self.verify_certificates:
+            return {"connection_verify": False}
         return {"connection_verify": self.ca_bundle} if self.ca_bundle else {}
 
     def _identity_kwargs(self):
         kwargs = dict(self._transport_kwargs(), authority=self.cloud["authority"])
-        if self.cloud["custom"]:
+        if self.cloud["custom"] or self.settings.get("disable_instance_discovery"):
             # MSAL would otherwise ask login.microsoftonline.com to "discover" a foreign authority.
             kwargs["disable_instance_discovery"] = True
         return kwargs
@@ -335,22 +478,41 @@ class AzureSession:
     @property
     def credential(self):
         if self._credential is None:
-            try:
-                self._credential = self._build_credential()
-            except ValueError as error:  # azure-identity refuses a malformed tenant or authority this way
-                raise AzureConfigurationError(f"the sign-in options cannot work (tenant, client_id, authority): {error}") from error
+            if self.settings["token_cache"] not in TOKEN_CACHE_CHOICES:
+                raise AzureConfigurationError(f"token_cache (or {TOKEN_CACHE_VARIABLE}) must be one of {', '.join(TOKEN_CACHE_CHOICES)}, "
+                                              f"not {self.settings['token_cache']!r}")
+            if self._serves_cached_tokens():
+                self._credential = CachedTokenCredential(self._cached_token, self._identity_credential)
+            else:
+                self._credential = self._identity_credential()
         return self._credential
 
+    def _serves_cached_tokens(self):
+        """True when a token may come straight from azure-identity's plain-file cache, without importing azure-identity.
+
+        Only for what ``_build_credential`` gives a file cache: a service principal (secret or certificate),
+        ``token_cache=unencrypted``, on Linux, where azure-identity keeps that cache in a plain file.
+        """
+        settings = self.settings
+        return (settings["token_cache"] == "unencrypted" and sys.platform.startswith("linux") and settings["auth_source"] in ("auto", "env")
+                and bool(settings["client_id"] and settings["tenant"] and (settings["secret"] or settings["x509_certificate_path"])))
+
+    def _cached_token(self, scope):
+        return read_cached_app_token(self.cloud["authority"], self.settings["tenant"], self.settings["client_id"], scope)
+
+    def _identity_credential(self):
+        try:
+            return self._build_credential()
+        except ValueError as error:  # azure-identity refuses a malformed tenant or authority this way
+            raise AzureConfigurationError(f"the sign-in options cannot work (tenant, client_id, authority): {error}") from error
+
     def _build_credential(self):
-        """Pick the credential: explicit options / AWX variables first, then azure-identity's chain."""
+        """Pick the azure-identity credential: options, a profile or AWX's variables first, then azure-identity's chain."""
         from azure import identity  # pylint: disable=import-outside-toplevel
 
         settings = self.settings
         source = settings["auth_source"]
         kwargs = self._identity_kwargs()
-        if settings["token_cache"] not in TOKEN_CACHE_CHOICES:
-            raise AzureConfigurationError(f"token_cache (or {TOKEN_CACHE_VARIABLE}) must be one of {', '.join(TOKEN_CACHE_CHOICES)}, "
-                                          f"not {settings['token_cache']!r}")
         cache = token_cache_options(settings["token_cache"])
         if source == "cli":
             return identity.AzureCliCredential(tenant_id=settings["tenant"])
@@ -362,15 +524,23 @@ class AzureSession:
             if not settings["tenant"]:
                 raise AzureConfigurationError("a service principal needs tenant (or AZURE_TENANT) with client_id and secret")
             return identity.ClientSecretCredential(settings["tenant"], settings["client_id"], settings["secret"], **kwargs, **cache)
+        if settings["x509_certificate_path"]:
+            if not (settings["client_id"] and settings["tenant"]):
+                raise AzureConfigurationError("a certificate (x509_certificate_path) signs in a service principal: give client_id and tenant too")
+            check_thumbprint(settings["x509_certificate_path"], settings["thumbprint"])
+            return identity.CertificateCredential(settings["tenant"], settings["client_id"], settings["x509_certificate_path"], **kwargs, **cache)
         if settings["ad_user"] and settings["ad_password"]:
             return identity.UsernamePasswordCredential(
-                settings["client_id"] or "04b07795-8ddb-461a-bbee-02f9e1bf7b46", settings["ad_user"], settings["ad_password"],
+                settings["client_id"] or AZURE_CLI_CLIENT_ID, settings["ad_user"], settings["ad_password"],
                 tenant_id=settings["tenant"], **kwargs, **cache)
         if source == "env":
             raise AzureConfigurationError("auth_source=env needs AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT (or AZURE_AD_USER and AZURE_PASSWORD)")
+        if source == "credential_file":
+            raise AzureConfigurationError(f"profile {settings['profile']!r} in {CREDENTIALS_FILE} gives no way to sign in: it needs client_id, "
+                                          "tenant and secret (or x509_certificate_path), or ad_user and password")
         # Certificate (AZURE_CLIENT_CERTIFICATE_PATH), workload identity, managed identity, Azure CLI ...
         return identity.DefaultAzureCredential(
-            authority=self.cloud["authority"], disable_instance_discovery=self.cloud["custom"], **self._transport_kwargs())
+            authority=self.cloud["authority"], disable_instance_discovery=kwargs.get("disable_instance_discovery", False), **self._transport_kwargs())
 
     def pipeline_options(self):
         """The policies every client of this task shares: patient retries, token refresh, pacing."""
@@ -529,6 +699,31 @@ class AzureSession:
             if time.monotonic() + delay > deadline:
                 raise OperationOutcomeUnknown(operation, "timed out waiting for the long-running operation; raise wait_timeout or set wait=false")
             time.sleep(delay)
+
+
+def check_thumbprint(certificate_path, thumbprint):
+    """Refuse a ``thumbprint`` that is not the SHA-1 thumbprint of the certificate in ``certificate_path`` (None: nothing to check).
+
+    azure.azcollection asks for both; azure-identity needs only the file, so the thumbprint is a check that
+    the file is the certificate the user meant.
+    """
+    if not thumbprint:
+        return
+    import hashlib  # pylint: disable=import-outside-toplevel
+    import ssl  # pylint: disable=import-outside-toplevel
+
+    try:
+        with open(certificate_path, encoding="ascii", errors="replace") as handle:
+            pem = handle.read()
+    except OSError as error:
+        raise AzureConfigurationError(f"x509_certificate_path {certificate_path} cannot be read: {error.strerror}") from error
+    block = re.search(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    if not block:
+        raise AzureConfigurationError(f"x509_certificate_path {certificate_path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+    actual = hashlib.sha1(ssl.PEM_cert_to_DER_cert(block.group(0))).hexdigest()  # nosec: a certificate thumbprint is SHA-1 by definition
+    if actual.lower() != re.sub(r"[^0-9a-fA-F]", "", thumbprint).lower():
+        raise AzureConfigurationError(f"thumbprint {thumbprint} is not that of the certificate in x509_certificate_path {certificate_path} "
+                                      f"(its SHA-1 thumbprint is {actual.upper()})")
 
 
 def api_version_of(url):

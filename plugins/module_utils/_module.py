@@ -65,6 +65,10 @@ class AzureBackupModule(AnsibleModule):
             self.session = AzureSession(resolve_settings(self.params))
         except AzureConfigurationError as error:
             self.fail_json(msg=str(error))
+        if self.params.get("api_profile") not in (None, "latest"):
+            self.warn(f"api_profile={self.params['api_profile']} is ignored: this collection calls each Azure API at the version it was tested with")
+        if not self.session.verify_certificates:
+            self.warn("cert_validation_mode=ignore: the TLS certificates of Azure AD and Resource Manager are not checked; prefer ca_bundle")
 
     def fail_azure(self, error, **result):
         """Fail the task with an Azure error's operation, status and ARM code (and the traceback, for -vvv)."""
