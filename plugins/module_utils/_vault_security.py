@@ -8,11 +8,15 @@ three places (the vault body, its backupconfig, its guard proxy); ``security_vie
 ``downgrades`` and ``critical_operations`` say what a change weakens and which of Azure's vault critical
 operations it performs, so the module can refuse an unconfirmed downgrade or one the guard would block
 before any write; ``guard_request`` finds the guard's request that authorises an operation.
+``security_posture`` is what vault_security_info returns and the audit compares: the view plus the
+vault's redundancy and cross-region restore, with multi-user authorization spelled out.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 
 GUARD_TYPE = "Microsoft.DataProtection/resourceGuards"
 GUARD_API_VERSION = "2025-07-01"
@@ -60,6 +64,24 @@ def security_view(vault, proxy):
         "cross_subscription_restore": restore.get("crossSubscriptionRestoreState"),
         "resource_guard_id": proxy["properties"]["resourceGuardResourceId"] if proxy else None,
     }
+
+
+def security_posture(vault, proxy):
+    """One vault's protection as it stands: ``security_view`` plus its identity, redundancy, cross-region restore and MUA.
+
+    Cross-region restore is a bool, as rsv_vault's option spells it; the rest keep vault_security's values.
+    """
+    redundancy = (vault.get("properties") or {}).get("redundancySettings") or {}
+    view = security_view(vault, proxy)
+    return dict(
+        view,
+        name=vault.get("name"),
+        id=vault.get("id"),
+        location=normalise_location(vault.get("location")),
+        storage_redundancy=redundancy.get("standardTierStorageRedundancy"),
+        cross_region_restore=redundancy.get("crossRegionRestore") == "Enabled",
+        multi_user_authorization="Enabled" if view["resource_guard_id"] else "Disabled",
+    )
 
 
 def downgrades(current, desired):
