@@ -129,8 +129,28 @@ def loop_results(registered):
     return pairs
 
 
+def content_words(text):
+    return {word for word in re.findall(r"[a-z0-9-]+", text.lower()) if len(word) > 3}
+
+
+def merge_reasons(texts):
+    """The reasons joined with "; ", each cause said once.
+
+    Reasons with the same subject (the text before ": ", e.g. "VM is deallocated") become one "subject: detail; detail",
+    and a detail three quarters of whose words another detail of that subject already says is left out.
+    """
+    details_by_subject = {}
+    for text in texts:
+        subject, separator, detail = text.partition(": ")
+        details = details_by_subject.setdefault(subject if separator else text, [])
+        words = content_words(detail)
+        if separator and not any(len(words & content_words(said)) * 4 >= len(words) * 3 for said in details):
+            details.append(detail)
+    return "; ".join(f"{subject}: {'; '.join(details)}" if details else subject for subject, details in details_by_subject.items())
+
+
 def reasons(vm, status):
-    return "; ".join(entry["reason"] for entry in vm.get("findings") or [] if entry.get("status") == status)
+    return merge_reasons([entry["reason"] for entry in vm.get("findings") or [] if entry.get("status") == status])
 
 
 def precheck_rows(registered):

@@ -120,6 +120,18 @@ def test_precheck_rows_name_vault_status_and_reason():
     assert rows[2]["reason"] == "VM is stopped"
 
 
+
+def test_reasons_with_the_same_subject_say_it_once():
+    stopped = ["VM is deallocated: its backups are crash-consistent and its agent cannot be checked",
+               "VM is deallocated: the agent status cannot be checked"]
+    assert filters.merge_reasons(stopped) == "VM is deallocated: its backups are crash-consistent and its agent cannot be checked"
+    # Different details of one subject are kept, once; different subjects stay apart, in order.
+    assert filters.merge_reasons(["Azure pre-validation failed: UserErrorVmNotFound: gone", "VM is stopped",
+                                  "Azure pre-validation failed: UserErrorKeyVaultPermissionsNotConfigured: no key access", "VM is stopped"]) == \
+        "Azure pre-validation failed: UserErrorVmNotFound: gone; UserErrorKeyVaultPermissionsNotConfigured: no key access; VM is stopped"
+    vm = {"findings": [{"status": "Warning", "reason": text} for text in stopped] + [{"status": "Passed", "reason": "VM is running"}]}
+    assert filters.reasons(vm, "Warning").count("VM is deallocated") == 1
+
 def test_precheck_table_is_aligned_worst_first():
     lines = filters.precheck_table(PRECHECK)
     assert lines[0].split() == ["STATUS", "VM", "RESOURCE", "GROUP", "VAULT", "REASON"]
