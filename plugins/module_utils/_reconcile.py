@@ -6,8 +6,9 @@
 read current -> build desired from the options the user set -> diff -> check (a write Azure would
 refuse) -> (check mode stops here) -> apply -> wait -> return ``changed``, ``diff`` and the resource.
 
-A module describes its resource with a ``Resource`` subclass; ``reconcile()`` does the rest, and the
-resource's writes wait through ``finish()``. Module code never calls ``fail_json``: it raises ``Refusal``
+A module describes its resource with a ``Resource`` subclass; ``reconcile()`` does the rest, the
+resource's writes wait through ``finish()``, and ``returned()`` gives the resource the module returns, in one
+shape whatever the mode (check mode, a waited write, ``wait: false``). Module code never calls ``fail_json``: it raises ``Refusal``
 (before any write) or ``TaskFailure`` (after), and ``AzureBackupModule.run()`` ends the task.
 """
 
@@ -59,9 +60,12 @@ class Resource:
 
     ``read`` returns the settings the module manages (a plain dict, the "view") or None when
     the resource does not exist; ``desired`` builds the wanted view from the current one and
-    the options the user set; ``create``/``update``/``delete`` write and wait.  The module
-    keeps Azure's full response itself, to return it.
+    the options the user set; ``create``/``update``/``delete`` write and wait.  ``azure`` holds
+    Azure's resource as last read or returned by a waited write; ``planned`` builds it as Azure will
+    return it after a write not (yet) awaited.  ``returned()`` chooses between them.
     """
+
+    azure = None
 
     def read(self):
         raise NotImplementedError
@@ -76,6 +80,10 @@ class Resource:
         raise NotImplementedError
 
     def delete(self, current):
+        raise NotImplementedError
+
+    def planned(self, current, desired):
+        """Azure's resource as it will be once the write from ``current`` to ``desired`` is applied (see ``overlay``)."""
         raise NotImplementedError
 
     def check(self, action, current, desired):
@@ -98,6 +106,31 @@ def finish(session, operation, started, params, confirm=None):
     if hasattr(started, "polling_method"):
         return session.finish(operation, started, params["wait_timeout"])
     return session.wait_for_operation(operation, started, params["wait_timeout"], confirm=confirm)
+
+
+def overlay(resource, body):
+    """``resource`` (Azure's JSON) with a request ``body`` written over it: top-level keys replaced, ``properties`` merged key by key.
+
+    What a GET returns once Azure has applied the write, as far as the request tells (values Azure computes, such as a
+    new identity's principal id, are unknown until then).
+    """
+    merged = dict(resource or {}, **{key: value for key, value in body.items() if key != "properties"})
+    if "properties" in body:
+        merged["properties"] = dict((resource or {}).get("properties") or {}, **body["properties"])
+    return merged
+
+
+def returned(module, resource, result):
+    """The resource a state module returns after ``reconcile()``: the same shape in check mode, real mode and ``wait: false``.
+
+    Azure's resource as read (nothing to change) or as the awaited write returned it (``resource.azure``); in check mode
+    or with ``wait: false``, Azure's resource with the planned write over it (``resource.planned``); None once deleted.
+    """
+    if result["action"] == DELETE:
+        return None
+    if result["action"] == NONE or (not module.check_mode and module.params.get("wait", True)):
+        return resource.azure
+    return resource.planned(result["diff"]["before"] or None, result["diff"]["after"])
 
 
 def apply(resource, action, current, desired):

@@ -125,3 +125,73 @@ def test_finish_does_not_wait_with_wait_false():
     session = WaitRecorder()
     assert reconcile.finish(session, "delete vault v", FakePoller(), {"wait": False, "wait_timeout": 60}) is None
     assert not session.calls
+
+
+def test_overlay_replaces_top_level_keys_and_merges_properties():
+    azure = {"id": "/v", "tags": {"a": "1"}, "properties": {"publicNetworkAccess": "Enabled", "provisioningState": "Succeeded"}}
+    body = {"tags": {"b": "2"}, "properties": {"publicNetworkAccess": "Disabled"}}
+    assert reconcile.overlay(azure, body) == {"id": "/v", "tags": {"b": "2"},
+                                              "properties": {"publicNetworkAccess": "Disabled", "provisioningState": "Succeeded"}}
+    assert reconcile.overlay(None, {"location": "westeurope"}) == {"location": "westeurope"}
+    assert azure["tags"] == {"a": "1"}, "the resource read is not changed"
+
+
+class AzureVault(reconcile.Resource):
+    """A resource whose Azure JSON (``azure``) the writes change as Azure would; ``awaited`` says whether a write returned it."""
+
+    def __init__(self, azure, wanted, wait=True):
+        self.azure, self.wanted, self.wait, self.writes = azure, wanted, wait, 0
+
+    def read(self):
+        return None if self.azure is None else {"sku": self.azure["sku"], "tags": self.azure["tags"]}
+
+    def desired(self, current):
+        return dict(current or {"sku": "Standard", "tags": {}}, **self.wanted)
+
+    def body(self, current, desired):
+        return {key: value for key, value in desired.items() if current is None or current.get(key) != value}
+
+    def create(self, desired):
+        self.write(None, desired)
+
+    def update(self, current, desired):
+        self.write(current, desired)
+
+    def write(self, current, desired):
+        self.writes += 1
+        if self.wait:  # what the awaited write returns: Azure's resource, with what Azure adds
+            self.azure = dict(reconcile.overlay(self.azure or {"id": "/v"}, self.body(current, desired)), etag="2")
+
+    def planned(self, current, desired):
+        return reconcile.overlay(self.azure or {"id": "/v"}, self.body(current, desired))
+
+
+class TaskModule(Module):
+    def __init__(self, check_mode, wait=True):
+        super().__init__(check_mode)
+        self.params = {"wait": wait}
+
+
+@pytest.mark.parametrize("azure", [None, {"id": "/v", "etag": "1", "sku": "Standard", "tags": {"a": "1"}}], ids=["create", "update"])
+def test_the_resource_returned_has_one_shape_in_check_mode_real_mode_and_wait_false(azure):
+    returned = {}
+    for mode, check_mode, wait in (("check", True, True), ("real", False, True), ("wait false", False, False)):
+        resource = AzureVault(dict(azure) if azure else None, {"tags": {"a": "2"}}, wait=wait)
+        result = reconcile.reconcile(TaskModule(check_mode, wait), resource, "present")
+        returned[mode] = reconcile.returned(TaskModule(check_mode, wait), resource, result)
+        assert resource.writes == (0 if check_mode else 1)
+    assert returned["check"]["tags"] == returned["real"]["tags"] == returned["wait false"]["tags"] == {"a": "2"}
+    assert returned["check"] == returned["wait false"]
+    assert set(returned["real"]) - set(returned["check"]) == {"etag"} - set(azure or {}), "only what Azure adds on the write differs"
+
+
+def test_the_resource_returned_without_a_change_is_the_one_read():
+    resource = AzureVault({"id": "/v", "sku": "Standard", "tags": {"a": "1"}}, {"tags": {"a": "1"}})
+    for check_mode in (True, False):
+        result = reconcile.reconcile(TaskModule(check_mode), resource, "present")
+        assert reconcile.returned(TaskModule(check_mode), resource, result) is resource.azure
+
+
+def test_nothing_is_returned_for_a_deleted_resource():
+    resource = Recorder({"a": 1}, {})
+    assert reconcile.returned(TaskModule(False), resource, reconcile.reconcile(TaskModule(False), resource, "absent")) is None
