@@ -24,12 +24,14 @@ import time
 from urllib.parse import urlparse
 
 try:
+    from azure.core.exceptions import AzureError
     from azure.core.pipeline import PipelineResponse
     from azure.core.pipeline.policies import RetryPolicy
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 except ImportError:  # pragma: no cover - modules check the SDKs (missing_required_lib) before _client imports this file
     PipelineResponse = None
     RetryPolicy = ARMChallengeAuthenticationPolicy = object
+    AzureError = ImportError  # never raised here: nothing reads a response without azure-core
 
 DEFAULT_RETRY_TIMEOUT = 300
 
@@ -136,7 +138,7 @@ def token_rejected(http_response):
         return True
     try:
         body = http_response.text() or ""
-    except Exception:  # pylint: disable=broad-exception-caught  # an unreadable body says nothing about the token
+    except (AzureError, ValueError):  # a body not read (streamed) or not text says nothing about the token
         return False
     return any(code in body for code in REJECTED_TOKEN_CODES)
 

@@ -193,3 +193,28 @@ def test_another_401_is_returned_as_it_is():
     response, transport = run([other, 200], policies=[retry.TokenRefreshPolicy(credential, "https://arm/.default")])
     assert response.status_code == 401
     assert len(transport.requests) == 1
+
+
+class UnreadBody:
+    """A 401 whose body azure-core cannot give (a streamed response not read), or a broken one."""
+
+    headers = {"WWW-Authenticate": 'Bearer authorization_uri="https://login/t"'}
+    request = None
+
+    def __init__(self, error):
+        self.error = error
+
+    def text(self):
+        raise self.error
+
+
+def test_an_unreadable_401_body_says_the_token_was_not_rejected():
+    from azure.core.exceptions import StreamConsumedError  # pylint: disable=import-outside-toplevel
+
+    assert retry.token_rejected(UnreadBody(StreamConsumedError(UnreadBody(None)))) is False
+    assert retry.token_rejected(UnreadBody(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))) is False
+
+
+def test_a_bug_reading_the_401_is_not_hidden():
+    with pytest.raises(AttributeError):
+        retry.token_rejected(UnreadBody(AttributeError("a bug")))
