@@ -21,6 +21,7 @@ options:
       id:
         description: Resource id of the VM.
         type: str
+        aliases: [resource_id]
       name:
         description: Name of the VM.
         type: str
@@ -40,6 +41,7 @@ options:
       id:
         description: Resource id of the VM.
         type: str
+        aliases: [resource_id]
       name:
         description: Name of the VM.
         type: str

@@ -16,7 +16,8 @@ FABRIC = "Azure"
 VM_ITEM_TYPE = "Microsoft.Compute/virtualMachines"
 IAAS_VM = "AzureIaasVM"
 # How a VM is named in module options: by resource id, or by name and resource group (resolve_vm_ref).
-VM_REF_OPTIONS = dict(id=dict(type="str"), name=dict(type="str"), resource_group=dict(type="str"))
+# resource_id: azure.azcollection's name for a VM's id (azure_rm_backupazurevm), so its tasks move over unchanged.
+VM_REF_OPTIONS = dict(id=dict(type="str", aliases=["resource_id"]), name=dict(type="str"), resource_group=dict(type="str"))
 # The ``vm`` option of the modules that act on one VM (documented by the azure_backup.recovery_services.vm fragment).
 VM_ARGUMENT_SPEC = dict(vm=dict(type="dict", required=True, options=VM_REF_OPTIONS))
 

@@ -44,6 +44,7 @@ options:
       id:
         description: Resource id of the VM.
         type: str
+        aliases: [resource_id]
       name:
         description: Name of the VM.
         type: str

@@ -38,6 +38,7 @@ options:
       id:
         description: Resource id of the VM.
         type: str
+        aliases: [resource_id]
       name:
         description: Name of the VM.
         type: str
@@ -54,6 +55,7 @@ options:
       id:
         description: Resource id of the VM.
         type: str
+        aliases: [resource_id]
       name:
         description: Name of the VM.
         type: str

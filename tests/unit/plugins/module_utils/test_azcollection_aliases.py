@@ -1,7 +1,9 @@
 """Option names azure.azcollection spells differently are accepted as aliases, through the specs every module uses."""
 
+import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_ARGUMENT_SPEC, VM_REF_OPTIONS, resolve_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC
 
 
@@ -19,3 +21,20 @@ def test_recovery_vault_name_is_vault_name():
 def test_the_vault_name_is_required_under_either_name():
     result = ArgumentSpecValidator(VAULT_ARGUMENT_SPEC).validate({"resource_group": "rg-backup"})
     assert "missing required arguments: vault_name" in " ".join(result.error_messages)
+
+
+VM_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/web-01"
+
+
+def test_resource_id_is_the_vm_id_in_vm_and_in_each_entry_of_vms():
+    params = validated(dict(VM_ARGUMENT_SPEC, vms=dict(type="list", elements="dict", options=VM_REF_OPTIONS)),
+                       {"vm": {"resource_id": VM_ID}, "vms": [{"resource_id": VM_ID}, {"name": "web-02", "resource_group": "rg-app"}]})
+    assert params["vm"]["id"] == VM_ID and params["vms"][0]["id"] == VM_ID
+    assert resolve_vm_ref(params["vm"], "s")["label"] == "rg-app/web-01"
+
+
+def test_resource_id_beside_a_name_is_still_a_mix():
+    params = validated(VM_ARGUMENT_SPEC, {"vm": {"resource_id": VM_ID, "name": "web-02"}})
+    with pytest.raises(ValueError) as caught:
+        resolve_vm_ref(params["vm"], "s")
+    assert "not both" in str(caught.value)
