@@ -238,6 +238,26 @@ def check_vm_ref(entry, subscription_id, option):
         raise Refusal(f"{option}: {error}") from error
 
 
+def check_policy_ref(value, option, subscription_id, resource_group, vault_name):
+    """A backup policy by name, or by resource id (azure.azcollection's ``backup_policy_id``) -> its name.
+
+    An id must name a policy of this very vault: a policy of another vault cannot protect its items.
+    """
+    if not value or "/" not in value:
+        return value
+    example = (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.RecoveryServices/vaults/"
+               f"{vault_name}/backupPolicies/NAME")
+    parsed = parse_resource_id(value) if is_valid_resource_id(value) else {}
+    name = parsed.get("child_name_1") if (parsed.get("child_type_1") or "").lower() == "backuppolicies" and parsed.get("last_child_num") == 1 else None
+    if not name or (parsed.get("type") or "").lower() != "vaults" or (parsed.get("namespace") or "").lower() != "microsoft.recoveryservices":
+        raise Refusal(f"{option} '{value}' is neither a policy name nor a backup policy id: use the name, or {example}")
+    vault = (parsed.get("subscription", ""), parsed.get("resource_group", ""), parsed.get("name", ""))
+    if tuple(part.lower() for part in vault) != (subscription_id.lower(), resource_group.lower(), vault_name.lower()):
+        raise Refusal(f"{option} '{value}' is a policy of vault {vault[2]} (resource group {vault[1]}, subscription {vault[0]}), "
+                      f"not of vault {vault_name}: a vault protects its items only with its own policies ({example})")
+    return name
+
+
 def check_vm_refs(entries, subscription_id, option):
     """A list of VM references (``vms``), each resolved; the first bad one is refused naming ``option``."""
     return [check_vm_ref(entry, subscription_id, option) for entry in entries or []]

@@ -67,10 +67,13 @@ options:
         type: str
   policy:
     description:
-      - Name of the vault's Azure VM (C(AzureIaasVM)) backup policy to protect the VMs with.
+      - Name of the vault's Azure VM (C(AzureIaasVM)) backup policy to protect the VMs with, or its resource id
+        (C(/subscriptions/.../vaults/VAULT/backupPolicies/NAME), as azure.azcollection's C(backup_policy_id) takes it).
+        An id of another vault's policy is refused.
       - Needed to protect, resume or undelete-and-protect a VM; a protected VM moves to it when it differs.
         Left unset, protected VMs keep their policy.
     type: str
+    aliases: [backup_policy_id]
   state:
     description:
       - V(present) protects the VMs (resuming stopped ones, undeleting soft-deleted ones first).
@@ -257,7 +260,9 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
     NONE, PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm, protect_body, stop_body, undelete_body,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_max_parallel, check_vm_ref, check_wait_timeout
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
+    check_max_parallel, check_policy_ref, check_vm_ref, check_wait_timeout,
+)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import CRITICAL, VaultListings, precheck_vms
 
@@ -595,13 +600,15 @@ def validate(module):
         except ValueError as error:
             raise Refusal(str(error)) from error
     entries = params["vms"] if params["vms"] is not None else [params["vm"]]
+    vault = (module.session.subscription_id, params["resource_group"], params["vault_name"])
+    default_policy = check_policy_ref(params["policy"], "policy", *vault)
     targets, seen = [], set()
     for index, entry in enumerate(entries):
         ref = check_vm_ref(entry, module.session.subscription_id, f"vms[{index}]")
         if ref["key"] in seen:
             raise Refusal(f"vms[{index}]: VM {ref['label']} is listed twice")
         seen.add(ref["key"])
-        targets.append({"ref": ref, "policy": entry.get("policy") or params["policy"]})
+        targets.append({"ref": ref, "policy": check_policy_ref(entry.get("policy"), f"vms[{index}].policy", *vault) or default_policy})
     return targets, expiry
 
 
@@ -611,7 +618,7 @@ def main():
             **VAULT_ARGUMENT_SPEC,
             vms=dict(type="list", elements="dict", options=VM_OPTIONS),
             vm=dict(type="dict", options=VM_OPTIONS),
-            policy=dict(type="str"),
+            policy=dict(type="str", aliases=["backup_policy_id"]),
             state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
             retain=dict(type="str", default="forever", choices=["forever", "as_per_policy"]),
             delete_backup_data=dict(type="bool", default=False),

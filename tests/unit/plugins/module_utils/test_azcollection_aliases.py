@@ -4,6 +4,8 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_ARGUMENT_SPEC, VM_REF_OPTIONS, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_policy_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC
 
 
@@ -38,3 +40,26 @@ def test_resource_id_beside_a_name_is_still_a_mix():
     with pytest.raises(ValueError) as caught:
         resolve_vm_ref(params["vm"], "s")
     assert "not both" in str(caught.value)
+
+
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
+POLICY_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/microsoft.recoveryservices/vaults/rsv-prod/backupPolicies/ProdPolicy"
+
+
+@pytest.mark.parametrize("value, name", [("vm-nightly", "vm-nightly"), (None, None), (POLICY_ID, "ProdPolicy"),
+                                         (POLICY_ID.replace("rg-backup", "RG-BACKUP").replace("rsv-prod", "RSV-PROD"), "ProdPolicy")])
+def test_a_policy_by_name_or_by_the_id_of_a_policy_of_this_vault(value, name):
+    assert check_policy_ref(value, "policy", SUBSCRIPTION, "rg-backup", "rsv-prod") == name
+
+
+@pytest.mark.parametrize("value, expect", [
+    (POLICY_ID.replace("rsv-prod", "rsv-other"), "is a policy of vault rsv-other"),
+    (POLICY_ID.replace("rg-backup", "rg-elsewhere"), "resource group rg-elsewhere"),
+    (POLICY_ID.replace(SUBSCRIPTION, "00000000-0000-0000-0000-000000000002"), "subscription 00000000-0000-0000-0000-000000000002"),
+    (POLICY_ID.replace("backupPolicies", "backupFabrics"), "is neither a policy name nor a backup policy id"),
+    ("rsv-prod/ProdPolicy", "is neither a policy name nor a backup policy id"),
+])
+def test_a_policy_id_of_another_vault_or_not_a_policy_is_refused(value, expect):
+    with pytest.raises(Refusal) as caught:
+        check_policy_ref(value, "backup_policy_id", SUBSCRIPTION, "rg-backup", "rsv-prod")
+    assert str(caught.value).startswith("backup_policy_id '") and expect in str(caught.value)
