@@ -7,11 +7,12 @@ Private to the collection. The order of a run:
 
 1. options checked (``check_share_options``): blob containers refused with the alternatives, confirmations, dates, duplicates;
 2. ONE listing each of the vault's AzureStorage policies (only when a policy is named), registered storage accounts and
-   protected shares; a plan per share (``_protection.plan_vm``: the same decisions as for VMs);
+   protected shares; a plan per share (``_protection.plan_item``: the same decisions as for VMs);
 3. for shares to protect that Azure has not inquired yet: the protectable-shares listing, the subscription's storage
    accounts (one listing: kind, region) and the share list of each such account - every refusal is found here, before any write;
 4. writes: register accounts (awaited through the registered-accounts listing), inquire (awaited through the protectable-shares
-   listing), the item writes (awaited through the vault's jobs listing), on-demand backups, unregistrations.
+   listing), then the item writes of the shared run (``_protection_run.ProtectionRun``: awaited through the vault's jobs
+   listing, on-demand backups through their own status), then unregistrations.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import (
-    JobWatch, finish_write, item_delete, item_put, run_parallel, wait_for_job,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import item_delete, item_put, run_parallel
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies, read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import names_from_item_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
@@ -31,16 +30,10 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._fi
     list_storage_containers, protect_share_body, protectable_share_key, register_account, resolve_share_ref, share_job_key,
     stop_share_body, trigger_share_backup, undelete_share_body, unregister_account,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
-    NONE, PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES, backup_expiry
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_run import ProtectionRun, check_run_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_options
 
-STEP_JOB_OPERATIONS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete", "delete": "DeleteBackupData"}
-STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
-CLOCK_SKEW = timedelta(minutes=2)
 FIRST_POLL_SECONDS = 3
 MAX_POLL_SECONDS = 10.0
 
@@ -50,17 +43,9 @@ def check_share_options(params, subscription_id):
     if params.get("blob_containers"):
         raise Refusal(f"blob_containers {params['blob_containers']}: {BLOB_REFUSAL}", alternatives=[
             "blob soft delete", "blob versioning", "point-in-time restore for block blobs", "operational backup with a Backup vault"])
-    check_vault_options(params)
-    check_wait_timeout(params)
-    if params["state"] == "absent" and not params["delete_backup_data"]:
-        raise Refusal("state=absent stops protection AND deletes the backup data of the shares; set delete_backup_data: true to confirm, "
-                      "or use state=stopped to keep the data")
-    if params["backup_now"] and params["state"] != "present":
-        raise Refusal(f"backup_now needs state=present (the shares would be {params['state']})")
+    check_run_options(params, "shares")
     if params["unregister_accounts"] and params["state"] == "present":
         raise Refusal("unregister_accounts applies to state=stopped or state=absent (a share to protect needs its account registered)")
-    if params["max_parallel"] < 1:
-        raise Refusal("max_parallel must be 1 or more")
     expiry = None
     if params["backup_now"]:
         low, high = ON_DEMAND_RETENTION_DAYS
@@ -88,27 +73,23 @@ def check_share_options(params, subscription_id):
     return targets, expiry
 
 
-class ShareRun:
-    """One file_share_protection task (see the module docstring for the order of things)."""
+class ShareRun(ProtectionRun):
+    """One file_share_protection task: the shared run (``_protection_run``) with the storage accounts around it."""
+
+    NOUN, NOUNS, ITEMS_KEY = "share", "shares", "shares"
+    JOB_STEPS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete", "delete": "DeleteBackupData"}
+    BACKUP_MANAGEMENT_TYPE = AZURE_STORAGE
+    EXTRA_COUNTERS = ("account_reads",)
+    job_key = staticmethod(share_job_key)
 
     def __init__(self, module, targets, expiry):
-        self.module, self.params, self.session = module, module.params, module.session
-        self.vault, self.resource_group = self.params["vault_name"], self.params["resource_group"]
-        self.targets, self.expiry = targets, expiry
-        self.deadline = time.monotonic() + self.params["wait_timeout"]
-        self.policies, self.containers, self.items, self.protectable = {}, {}, {}, None
+        super().__init__(module, expiry)
+        self.targets = targets
+        self.containers, self.items, self.protectable = {}, {}, None
         self.accounts = {}  # lower-cased account id -> what the task did: {id, registered, action, locks, note}
         self.account_errors = []
-        self.requests = {"listings": 0, "writes": 0, "job_list_rounds": 0, "item_polls": 0, "account_reads": 0}
-
-    def remaining(self):
-        return max(0.0, self.deadline - time.monotonic())
 
     # --- reading -------------------------------------------------------------------------------------
-
-    def listing(self, function, *args):
-        self.requests["listings"] += 1
-        return function(self.session, *args)
 
     def read_policies(self):
         wanted = {target["policy"] for target in self.targets if target["policy"]}
@@ -129,21 +110,33 @@ class ShareRun:
         self.containers = {container_account_id(container): container
                            for container in self.listing(list_storage_containers, self.vault, self.resource_group)}
 
-    def read_items(self):
+    def read_protected(self):
         self.items = {item_share_key(item): item for item in self.listing(list_protected_shares, self.vault, self.resource_group)}
+        return self.items
 
     def read_protectable(self):
         self.protectable = {protectable_share_key(item): item for item in self.listing(list_protectable_shares, self.vault, self.resource_group)}
 
-    def plan_target(self, target):
-        item = self.items.get(target["ref"]["key"])
-        plan = plan_vm(item, dict(self.params, policy=target["policy"]))
+    def plan_target(self, target, item):
+        plan = self.plan_item(item, target["policy"], target["ref"]["key"], target["ref"]["label"], ref=target["ref"], needs=[])
         if plan["error"]:
             plan["error"] = (f"policy is required to {plan['action'].replace('_', ' ')} share {target['ref']['label']} "
                              f"(it is {plan['before']['protection_state']})")
-        plan.update(ref=target["ref"], item=item, policy=target["policy"], names=names_from_item_id(item["id"]) if item else None, jobs={},
-                    needs=[])
         return plan
+
+    def replan(self, plan, item):
+        return self.plan_target({"ref": plan["ref"], "policy": plan["policy"]}, item)
+
+    def plan_items(self):
+        """Policies, registered accounts and protected shares (one listing each), a plan per share, the checks of new shares."""
+        self.read_policies()
+        self.read_registered()
+        self.read_protected()
+        plans = [self.plan_target(target, self.items.get(target["ref"]["key"])) for target in self.targets]
+        self.check_new_shares(plans)
+        for plan in plans:
+            self.account_entry(plan["ref"])
+        return plans
 
     def is_vaulted(self, policy_name):
         properties = (self.policies.get((policy_name or "").lower()) or {}).get("properties") or {}
@@ -208,8 +201,10 @@ class ShareRun:
             pending = {key for key in pending if not found(key)}
         return pending
 
-    def prepare_accounts(self, plans):
+    def prepare(self, plans):
         """Register the accounts that need it and inquire their shares; shares whose account could not be prepared fail."""
+        if self.module.check_mode:
+            return
         preparing = [plan for plan in plans if plan["needs"] and not plan["error"]]
         refs = {plan["ref"]["account_id"].lower(): plan["ref"] for plan in preparing}
         to_register = {key: ref for key, ref in refs.items() if any("register" in plan["needs"] for plan in preparing
@@ -262,11 +257,11 @@ class ShareRun:
             return [f"could not be read: {error}"]
         return [f"{lock.get('name')} ({(lock.get('properties') or {}).get('level')})" for lock in locks]
 
-    def unregister_accounts(self, plans):
+    def after_writes(self, plans):
         """Unregister the listed shares' accounts that hold no item any more (soft-deleted items count)."""
         if not self.params["unregister_accounts"] or self.module.check_mode:
             return
-        self.read_items()
+        self.read_protected()
         held = {key[0] for key in self.items}
         candidates = {}
         for plan in plans:
@@ -292,7 +287,7 @@ class ShareRun:
             self.accounts[key].update(action="unregister", registered=key in left,
                                       note=f"Azure leaves the {BACKUP_LOCK} delete lock on the account; remove it yourself if you no longer want it")
 
-    # --- writing: items ------------------------------------------------------------------------------
+    # --- writing: items, and reporting --------------------------------------------------------------
 
     def start_step(self, plan, step):
         account_id, names = plan["ref"]["account_id"], plan["names"]
@@ -308,127 +303,18 @@ class ShareRun:
             return item_delete(self.session, self.vault, self.resource_group, names)
         return trigger_share_backup(self.session, self.vault, self.resource_group, names, self.expiry)
 
-    def run_step(self, plans, index):
-        active = [plan for plan in plans if len(plan["steps"]) > index and not plan["error"]]
-        if not active:
-            return
-        since = datetime.now(timezone.utc) - CLOCK_SKEW
-        started = run_parallel(lambda plan: self.start_step(plan, plan["steps"][index]), active, self.params["max_parallel"])
-        to_await = []
-        for plan, response, error in started:
-            plan["written"] = True
-            self.requests["writes"] += 1
-            if error:
-                plan["error"] = str(error)
-            elif (self.params["wait"] or index + 1 < len(plan["steps"])) and response is not None and response.status_code in (201, 202):
-                to_await.append(plan)
-        for step in sorted({plan["steps"][index] for plan in to_await}):
-            group = [plan for plan in to_await if plan["steps"][index] == step]
-            if step in STEP_JOB_OPERATIONS:
-                self.await_through_jobs(step, group, since)
-            else:
-                self.await_backups(group, started)
+    def job_key_of(self, plan):
+        return plan["ref"]["account"].lower(), plan["ref"]["share"].lower()
 
-    def await_through_jobs(self, step, group, since):
-        watch = JobWatch(self.session, self.vault, self.resource_group, STEP_JOB_OPERATIONS[step], since, AZURE_STORAGE, share_job_key)
-        awaiting = {(plan["ref"]["account"].lower(), plan["ref"]["share"].lower()): position for position, plan in enumerate(group)}
-        outcomes = watch.await_all(awaiting, self.deadline, FIRST_POLL_SECONDS,
-                                   settled=lambda positions: self.settled(step, [(position, group[position]) for position in positions]))
-        self.requests["job_list_rounds"] += watch.rounds
-        for position, (job_id, error) in outcomes.items():
-            group[position]["jobs"][step] = job_id
-            if error:
-                group[position]["error"] = f"{STEP_VERBS[step]} share {group[position]['ref']['label']} failed: {error}"
-        unfinished = [(position, plan) for position, plan in enumerate(group) if position not in outcomes]
-        done = set(self.settled(step, unfinished)) if unfinished else set()
-        for position, plan in unfinished:
-            if position not in done:
-                plan["error"] = (f"{STEP_VERBS[step]} share {plan['ref']['label']}: not finished within wait_timeout "
-                                 f"({self.params['wait_timeout']} s for the whole task); raise wait_timeout or set wait=false")
+    def identify(self, plan):
+        return {"storage_account": plan["ref"]["account"], "resource_group": plan["ref"]["resource_group"], "name": plan["ref"]["share"]}
 
-    def settled(self, step, entries):
-        """The keys of ``entries`` whose share shows the step done, from ONE protected-shares listing."""
-        self.read_items()
-        return [key for key, plan in entries
-                if step not in plan_vm(self.items.get(plan["ref"]["key"]), dict(self.params, policy=plan["policy"]))["steps"]]
+    def extras(self):
+        return {"accounts": sorted(self.accounts.values(), key=lambda entry: entry["id"].lower())}
 
-    def await_backups(self, group, started):
-        responses = {id(plan): response for plan, response, _error in started}
+    def changed_elsewhere(self, extras):
+        return any(entry["action"] != "none" for entry in extras["accounts"])
 
-        def await_one(plan):
-            self.requests["item_polls"] += 1
-            plan["jobs"]["backup"] = finish_write(self.session, f"back up share {plan['ref']['label']}", responses[id(plan)], self.remaining())
-            if self.params["wait_for_backup_job"] and plan["jobs"]["backup"]:
-                job = wait_for_job(self.session, self.vault, self.resource_group, plan["jobs"]["backup"], self.remaining())
-                plan["backup_job_status"] = (job.get("properties") or {}).get("status")
-        for plan, _result, error in run_parallel(await_one, group, self.params["max_parallel"]):
-            if error:
-                plan["error"] = str(error)
-
-    def recheck_before_writing(self, plans):
-        """Re-list the protected shares once before the first item write: a write another run made meanwhile is not repeated."""
-        if not any(plan["steps"] and not plan["error"] for plan in plans):
-            return
-        self.read_items()
-        for plan in plans:
-            if plan["steps"] and not plan["error"] and self.items.get(plan["ref"]["key"]) != plan["item"]:
-                fresh = self.plan_target({"ref": plan["ref"], "policy": plan["policy"]})
-                fresh["names"] = fresh["names"] or plan["names"]
-                if fresh["action"] == NONE:
-                    fresh["reason"] += " (written meanwhile by another run)"
-                plan.update(fresh)
-
-    # --- reporting -----------------------------------------------------------------------------------
-
-    def share_result(self, plan, final_items):
-        ref = plan["ref"]
-        changed = bool(plan["steps"] or plan["needs"]) and not plan["error"] if self.module.check_mode else bool(plan.get("written"))
-        view = item_view(final_items.get(ref["key"])) if final_items is not None and plan.get("written") else (plan["after"] if changed else plan["before"])
-        result = {"storage_account": ref["account"], "resource_group": ref["resource_group"], "name": ref["share"], "action": plan["action"],
-                  "changed": changed, "policy": view["policy"], "protection_state": view["protection_state"], "reason": plan["reason"],
-                  "job_id": next((plan["jobs"][step] for step in reversed(plan["steps"]) if step != "backup" and plan["jobs"].get(step)), None),
-                  "backup_job_id": plan["jobs"].get("backup")}
-        for key in ("backup_job_status", "error"):
-            if plan.get(key):
-                result[key] = plan[key]
-        return result
-
-    def run(self):
-        self.read_policies()
-        self.read_registered()
-        self.read_items()
-        plans = [self.plan_target(target) for target in self.targets]
-        self.check_new_shares(plans)
-        for plan in plans:
-            self.account_entry(plan["ref"])
-        if not self.module.check_mode:
-            self.session.client("backup")  # built once, before worker threads share it
-            self.prepare_accounts(plans)
-            self.recheck_before_writing(plans)
-            for index in range(max((len(plan["steps"]) for plan in plans), default=0)):
-                self.run_step(plans, index)
-            self.unregister_accounts(plans)
-        written = any(plan.get("written") for plan in plans) and self.params["wait"] and not self.module.check_mode
-        if written:
-            self.read_items()
-        results = [self.share_result(plan, self.items if written else None) for plan in plans]
-        changing = [plan for plan in plans if (plan["steps"] or plan["needs"]) and not plan["error"]]
-        outcome = {"changed": any(result["changed"] for result in results) or any(entry["action"] != "none" for entry in self.accounts.values()),
-                   "shares": results, "accounts": sorted(self.accounts.values(), key=lambda entry: entry["id"].lower()),
-                   "summary": summary(results), "requests": dict(self.requests),
-                   "diff": {"before": {"shares": {plan["ref"]["label"]: plan["before"] for plan in changing}},
-                            "after": {"shares": {plan["ref"]["label"]: plan["after"] for plan in changing}}}}
-        failed = [f"{result['resource_group']}/{result['storage_account']}/{result['name']}: {result['error']}" for result in results if result.get("error")]
-        failed += self.account_errors
-        if failed:
-            self.module.fail_json(msg=f"{len(failed)} of {len(results)} shares failed: " + "; ".join(failed), **outcome)
-        return outcome
-
-
-def summary(results):
-    actions = {}
-    for result in results:
-        actions[result["action"]] = actions.get(result["action"], 0) + 1
-    return {"total": len(results), "changed": sum(1 for result in results if result["changed"]),
-            "unchanged": sum(1 for result in results if not result["changed"] and not result.get("error")),
-            "failed": sum(1 for result in results if result.get("error")), "actions": actions}
+    def failures(self, plans, results):
+        lines, total = super().failures(plans, results)
+        return lines + self.account_errors, total

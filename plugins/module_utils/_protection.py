@@ -1,14 +1,14 @@
 # Copyright (c) azure_backup.recovery_services contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What vm_protection does for one VM, decided from the vault's protected-items listing.
+"""What vm_protection, file_share_protection and sql_protection do for one item, decided from the vault's protected-items listing.
 
 Private to the collection.  Pure functions, unit tested without Azure:
 
-* ``plan_vm(item, wanted)`` -> the action (``protect``, ``change_policy``, ``resume``,
+* ``plan_item(item, wanted)`` -> the action (``protect``, ``change_policy``, ``resume``,
   ``undelete_and_protect``, ``undelete``, ``stop``, ``delete`` or ``none``), the ordered write
   steps, a reason, and the before/after the diff shows;
-* the REST bodies of each step (contract §3.4, §3.5);
+* the REST bodies of each step for a VM (contract §3.4, §3.5);
 * ``backup_expiry`` for on-demand backups.
 
 The listing already carries ``sourceResourceId``, ``policyId``/``policyName``,
@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_ITEM_TYPE
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import NONE as NO_CHANGE, plan
 
 PROTECT, CHANGE_POLICY, RESUME = "protect", "change_policy", "resume"
 UNDELETE_AND_PROTECT, UNDELETE = "undelete_and_protect", "undelete"
@@ -60,62 +61,81 @@ def _plan(action, steps, reason, before, after):
     return {"action": action, "steps": steps, "reason": reason, "before": before, "after": after, "error": None}
 
 
-def plan_present(item, policy_name, before):
-    """Protect, resume, undelete or move to ``policy_name``."""
-    after = {"protection_state": "Protected", "policy": policy_name}
+def _spelled_as(wanted, current):
+    """``wanted``, spelled as ``current`` when they differ only in case (Azure's names are not case-sensitive)."""
+    return current if wanted and current and wanted.lower() == current.lower() else wanted
+
+
+def desired_view(item, wanted, before):
+    """The view ``wanted`` asks of the item: None when it is to have no protection (state absent)."""
+    if wanted["state"] == "absent":
+        return None
+    if wanted["state"] == "stopped":
+        return {"protection_state": _spelled_as(STOP_STATES[wanted.get("retain") or "forever"], item_state(item)), "policy": before["policy"]}
+    # An item Azure protects (Protected, IRPending, ProtectionError...) keeps its state; stopped, soft-deleted or new ones become Protected.
+    protected = item is not None and not is_soft_deleted(item) and item_state(item).lower() not in STOPPED_STATES
+    return {"protection_state": before["protection_state"] if protected else "Protected",
+            "policy": _spelled_as(wanted.get("policy"), before["policy"]) or (before["policy"] if protected else None)}
+
+
+def plan_present(item, reason_policy, before, after):
+    """Protect, resume, undelete or move to the wanted policy (``_reconcile.plan`` found a difference)."""
     if item is None:
-        return _plan(PROTECT, ["protect"], f"not protected; protect with policy {policy_name}", before, after)
+        return _plan(PROTECT, ["protect"], f"not protected; protect with policy {reason_policy}", before, after)
     if is_soft_deleted(item):
-        return _plan(UNDELETE_AND_PROTECT, ["undelete", "protect"], f"soft-deleted; undelete, then protect with policy {policy_name}", before, after)
+        return _plan(UNDELETE_AND_PROTECT, ["undelete", "protect"], f"soft-deleted; undelete, then protect with policy {reason_policy}", before, after)
     if item_state(item).lower() in STOPPED_STATES:
-        return _plan(RESUME, ["protect"], f"protection is {item_state(item)}; resume with policy {policy_name}", before, after)
-    current_policy = item_policy_name(item)
-    if policy_name and (current_policy or "").lower() != policy_name.lower():
-        return _plan(CHANGE_POLICY, ["protect"], f"protected with policy {current_policy}; move to policy {policy_name}", before, after)
-    return _plan(NONE, [], f"already protected with policy {current_policy}", before, dict(before))
+        return _plan(RESUME, ["protect"], f"protection is {item_state(item)}; resume with policy {reason_policy}", before, after)
+    return _plan(CHANGE_POLICY, ["protect"], f"protected with policy {before['policy']}; move to policy {reason_policy}", before, after)
 
 
-def plan_stopped(item, stop_state, before):
+def plan_stopped(item, before, after):
     """Stop protection and keep the data (undeleting a soft-deleted item keeps its data too)."""
-    after = {"protection_state": stop_state, "policy": before["policy"]}
-    if item is None:
-        return _plan(NONE, [], "not protected; nothing to stop", before, dict(before))
+    stop_state = after["protection_state"]
     if is_soft_deleted(item):
-        steps = ["undelete"] + (["stop"] if stop_state != "ProtectionStopped" else [])
+        steps = ["undelete"] + (["stop"] if stop_state.lower() != "protectionstopped" else [])
         return _plan(UNDELETE, steps, "soft-deleted; undelete to keep its backup data", before, after)
-    if item_state(item).lower() == stop_state.lower():
-        return _plan(NONE, [], f"protection already {stop_state}", before, dict(before))
     return _plan(STOP, ["stop"], f"protection is {item_state(item)}; stop it as {stop_state}, keeping the backup data", before, after)
 
 
-def plan_absent(item, before):
+def unchanged_reason(item, state, before):
+    if state == "present":
+        return f"already protected with policy {before['policy']}"
     if item is None:
-        return _plan(NONE, [], "not protected; no backup data to delete", before, dict(before))
-    if is_soft_deleted(item):
-        return _plan(NONE, [], "backup data already deleted (soft-deleted, pending purge)", before, dict(before))
-    return _plan(DELETE, ["delete"], "stop protection and delete the backup data", before, {"protection_state": NOT_PROTECTED, "policy": None})
+        return "not protected; " + ("nothing to stop" if state == "stopped" else "no backup data to delete")
+    if state == "stopped":
+        return f"protection already {before['protection_state']}"
+    return "backup data already deleted (soft-deleted, pending purge)"
 
 
-def plan_vm(item, wanted):
-    """Decide one VM's action from its protected item (or None) and ``wanted``.
+def plan_item(item, wanted):
+    """Decide one item's action (a VM, a file share or a database) from its protected item (or None) and ``wanted``.
 
-    ``wanted``: ``state`` (present|stopped|absent), ``policy`` (name or None), ``retain``
-    (forever|as_per_policy), ``backup_now`` (bool).
+    ``wanted``: ``state`` (present|stopped|absent), ``policy`` (name or None), ``retain`` (forever|as_per_policy),
+    ``backup_now``.  Whether anything is to change is ``_reconcile.plan``'s answer on the views (protection state and
+    policy), as for every resource; which writes make the change (``steps``) depends on the item's state.
+    An item that does not exist, or is soft-deleted when its data is to be deleted, counts as absent.
     """
+    state = wanted["state"]
     before = item_view(item)
-    if wanted["state"] == "present":
-        plan = plan_present(item, wanted.get("policy"), before)
-        if plan["steps"] and not wanted.get("policy"):
-            plan["error"] = f"policy is required to {plan['action'].replace('_', ' ')} (the VM is {before['protection_state']})"
-        if wanted.get("backup_now"):
-            plan["steps"] = plan["steps"] + ["backup"]
-            if plan["action"] == NONE:
-                plan.update(action=BACKUP, reason=plan["reason"] + "; back up now")
-    elif wanted["state"] == "stopped":
-        plan = plan_stopped(item, STOP_STATES[wanted.get("retain") or "forever"], before)
+    desired = desired_view(item, wanted, before)
+    exists = item is not None and not (state == "absent" and is_soft_deleted(item))
+    action, _diff = plan(before if exists else None, desired, "absent" if state == "absent" or (item is None and state == "stopped") else "present")
+    if action == NO_CHANGE:
+        result = _plan(NONE, [], unchanged_reason(item, state, before), before, dict(before))
+    elif state == "absent":
+        result = _plan(DELETE, ["delete"], "stop protection and delete the backup data", before, {"protection_state": NOT_PROTECTED, "policy": None})
+    elif state == "stopped":
+        result = plan_stopped(item, before, desired)
     else:
-        plan = plan_absent(item, before)
-    return plan
+        result = plan_present(item, wanted.get("policy"), before, desired)
+        if not wanted.get("policy"):
+            result["error"] = f"policy is required to {result['action'].replace('_', ' ')} (the VM is {before['protection_state']})"
+    if state == "present" and wanted.get("backup_now"):
+        result["steps"] = result["steps"] + ["backup"]
+        if result["action"] == NONE:
+            result.update(action=BACKUP, reason=result["reason"] + "; back up now")
+    return result
 
 
 # --- request bodies ----------------------------------------------------------------------------

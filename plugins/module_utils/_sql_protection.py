@@ -52,14 +52,6 @@ def database_key(container, parent, database):
     return f"{container};{parent};{database}".lower()
 
 
-def database_item_name(parent, database):
-    return f"SQLDataBase;{parent};{database}"
-
-
-def database_label(server_label, parent, database):
-    return f"{server_label}/{parent}/{database}"
-
-
 def intent_name(container, parent_item):
     """A stable name for the auto-protection intent of one instance or AG (Azure takes any name; az uses a random
     GUID): derived from the container and item, so two runs write the same intent, never two."""

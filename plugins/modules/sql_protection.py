@@ -229,23 +229,20 @@ requests:
 """
 
 import time
-from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import (
-    finish_write, InitialResponseOnly, JobWatch, run_parallel, wait_for_job,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import InitialResponseOnly, run_parallel
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, resolve_vm_ref, VM_REF_OPTIONS
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES, item_view, plan_vm
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_run import STEP_VERBS, ProtectionRun, check_run_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_protection import (
     AZURE_WORKLOAD, DEFAULT_INSTANCE, backup_body, backup_expiry, container_name, database_errors,
     database_key, index_protectable, index_protected, inquiry_failure, intent_body, intent_name, intent_target, is_registered,
     list_sql, parent_item_name, protect_body, register_body, server_errors, stop_body, undelete_body, validation_failure,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC
 
 DATABASE_OPTIONS = dict(name=dict(type="str", required=True), instance=dict(type="str"), availability_group=dict(type="str"),
                         policy=dict(type="str"))
@@ -253,14 +250,10 @@ AUTO_PROTECT_OPTIONS = dict(instance=dict(type="str"), availability_group=dict(t
 SERVER_OPTIONS = dict(VM_REF_OPTIONS, policy=dict(type="str"), inquire=dict(type="bool", default=False),
                       databases=dict(type="list", elements="dict", default=[], options=DATABASE_OPTIONS),
                       auto_protect=dict(type="list", elements="dict", default=[], options=AUTO_PROTECT_OPTIONS))
-STEP_JOB_OPERATIONS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete", "delete": "DeleteBackupData"}
-STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
-CLOCK_SKEW = timedelta(minutes=2)
-FIRST_POLL_SECONDS = 3
 CONTAINER_ROUND_SECONDS = (2.0, 10.0)
 
 
-def job_key(properties):
+def database_job_key(properties):
     """A workload job's key: its container and database (``entityFriendlyName``), lower-cased."""
     return f"{properties.get('containerName') or ''};{properties.get('entityFriendlyName') or ''}".lower()
 
@@ -272,22 +265,20 @@ def parent_of(entry):
     return "instance", entry.get("instance") or DEFAULT_INSTANCE
 
 
-class SqlProtectionRun:
-    """One sql_protection task: listings, registration and discovery when needed, a plan per database, writes, results."""
+class SqlProtectionRun(ProtectionRun):
+    """One sql_protection task: the shared run (``_protection_run``) with registration, discovery and auto-protection around it."""
+
+    NOUN, NOUNS, ITEMS_KEY = "database", "entries", "databases"
+    JOB_STEPS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete", "delete": "DeleteBackupData"}
+    BACKUP_MANAGEMENT_TYPE = AZURE_WORKLOAD
+    POLL_COUNTER = "polls"
+    job_key = staticmethod(database_job_key)
 
     def __init__(self, module, servers, expiry):
-        self.module = module
-        self.params = module.params
-        self.session = module.session
-        self.vault, self.resource_group = self.params["vault_name"], self.params["resource_group"]
-        self.servers, self.expiry = servers, expiry
-        self.deadline = time.monotonic() + self.params["wait_timeout"]
+        super().__init__(module, expiry)
+        self.servers = servers
         self.cache = {}
-        self.policies = {}
-        self.requests = {"listings": 0, "writes": 0, "job_list_rounds": 0, "polls": 0}
-
-    def remaining(self):
-        return max(0.0, self.deadline - time.monotonic())
+        self.intents = []
 
     @property
     def backup(self):
@@ -295,7 +286,7 @@ class SqlProtectionRun:
 
     # --- listings (each at most once unless forgotten) -----------------------------------------
 
-    def listing(self, kind):
+    def sql_listing(self, kind):
         if kind not in self.cache:
             self.requests["listings"] += 1
             found = list_sql(self.session, self.vault, self.resource_group, kind)
@@ -306,10 +297,14 @@ class SqlProtectionRun:
         self.cache.pop(kind, None)
 
     def protected(self):
-        return index_protected(self.listing("protected"))
+        return index_protected(self.sql_listing("protected"))
+
+    def read_protected(self):
+        self.forget("protected")
+        return self.protected()
 
     def containers(self):
-        return {entry["name"].lower(): entry for entry in self.listing("containers")}
+        return {entry["name"].lower(): entry for entry in self.sql_listing("containers")}
 
     # --- planning --------------------------------------------------------------------------------
 
@@ -321,20 +316,27 @@ class SqlProtectionRun:
                 yield server, entry, kind, parent, database_key(server["container"], parent, entry["name"])
 
     def plan_database(self, server, entry, kind, parent, key, item):
-        policy = entry.get("policy") or server["policy"]
-        plan = plan_vm(item, dict(self.params, policy=policy, backup_now=bool(self.params["backup_now"])))
+        plan = self.plan_item(item, entry.get("policy") or server["policy"], key, f"{server['ref']['label']}/{parent}/{entry['name']}",
+                              server=server, entry=entry, kind=kind, parent=parent)
         if plan["error"]:
             plan["error"] = f"policy is required to {plan['action'].replace('_', ' ')} (the database is {plan['before']['protection_state']})"
-        plan.update(server=server, entry=entry, kind=kind, parent=parent, key=key, item=item, policy=policy, jobs={},
-                    label=f"{server['ref']['label']}/{parent}/{entry['name']}")
         errors = database_errors(entry, self.params["state"], self.params["backup_now"])
         if errors:
             plan["error"] = "; ".join(errors)
         return plan
 
-    def plans(self):
+    def replan(self, plan, item):
+        return self.plan_database(plan["server"], plan["entry"], plan["kind"], plan["parent"], plan["key"], item)
+
+    def plan_items(self):
         items = self.protected()
         return [self.plan_database(server, entry, kind, parent, key, items.get(key)) for server, entry, kind, parent, key in self.targets()]
+
+    def prepare(self, plans):
+        """Registration and discovery where needed, the refusals Azure's listings tell, the policies the writes need."""
+        self.discover(plans)
+        self.locate(plans)
+        self.read_policies(plans)
 
     def needs_discovery(self, plans):
         """Servers that must be registered or inquired: a database to protect that the vault has no item for, an auto-protection, or inquire."""
@@ -347,7 +349,7 @@ class SqlProtectionRun:
 
     def intents_to_write(self, server):
         """The server's auto-protection entries whose intent is missing or names another policy (read from ONE intents listing)."""
-        intents = {intent_target(intent): intent for intent in self.listing("intents")} if server["auto_protect"] else {}
+        intents = {intent_target(intent): intent for intent in self.sql_listing("intents")} if server["auto_protect"] else {}
         missing = []
         for entry in server["auto_protect"]:
             current = intents.get((server["container"].lower(), parent_item_name(*parent_of(entry)).lower()))
@@ -423,7 +425,7 @@ class SqlProtectionRun:
         self.register(servers)
         if self.module.check_mode:
             return
-        databases, dummy = index_protectable(self.listing("protectable"))
+        databases, dummy = index_protectable(self.sql_listing("protectable"))
         unknown = {id(plan["server"]) for plan in plans if plan["item"] is None and plan["action"] == PROTECT and plan["key"] not in databases}
         self.inquire([server for server in servers if server["inquire"] or (id(server) in unknown and server.get("action") != "register")])
 
@@ -435,7 +437,7 @@ class SqlProtectionRun:
         if self.module.check_mode and any(plan["server"].get("action") == "register" for plan in to_locate):
             databases = {}
         else:
-            databases, dummy = index_protectable(self.listing("protectable"))
+            databases, dummy = index_protectable(self.sql_listing("protectable"))
         containers = self.containers()
         for plan in to_locate:
             server = plan["server"]
@@ -465,7 +467,7 @@ class SqlProtectionRun:
         wanted.discard(None)
         if not wanted:
             return
-        listed = {policy["name"].lower(): policy for policy in self.listing("policies")}
+        listed = {policy["name"].lower(): policy for policy in self.sql_listing("policies")}
         sql_policies = sorted(policy["name"] for policy in listed.values() if (policy.get("properties") or {}).get("backupManagementType") == AZURE_WORKLOAD)
         for name in sorted(wanted):
             policy = listed.get(name.lower())
@@ -483,7 +485,7 @@ class SqlProtectionRun:
         entries = [(server, entry) for server in self.servers for entry in server["auto_protect"]]
         if not entries or self.params["state"] == "stopped":
             return [self.intent_result(server, entry, "none", None, "state stopped leaves auto-protection as it is") for server, entry in entries]
-        intents = {intent_target(intent): intent for intent in self.listing("intents")}
+        intents = {intent_target(intent): intent for intent in self.sql_listing("intents")}
         results = []
         for server, entry in entries:
             kind, parent = parent_of(entry)
@@ -531,23 +533,6 @@ class SqlProtectionRun:
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def recheck_before_writing(self, plans):
-        """Re-list the protected databases once, just before the first write, and drop writes another run already made
-        (two runs started together - AWX slices, overlapping jobs - would otherwise both write the same items)."""
-        writing = [plan for plan in plans if plan["steps"] and not plan["error"]]
-        if not writing:
-            return
-        self.forget("protected")
-        items = self.protected()
-        for plan in writing:
-            item = items.get(plan["key"])
-            if item == plan["item"]:
-                continue
-            fresh = self.plan_database(plan["server"], plan["entry"], plan["kind"], plan["parent"], plan["key"], item)
-            if fresh["action"] == "none":
-                fresh["reason"] += " (written meanwhile by another run)"
-            plan.update(fresh)
-
     def start_step(self, plan, step):
         names = (plan["server"]["container"], (plan["item"] or {}).get("name") or f"SQLDataBase;{plan['parent']};{plan['entry']['name']}")
         operation = f"{STEP_VERBS[step]} database {plan['label']} in vault {self.vault}"
@@ -566,74 +551,16 @@ class SqlProtectionRun:
         return self.session.call(operation, items.begin_create_or_update, self.vault, self.resource_group, FABRIC, *names, body,
                                  polling=InitialResponseOnly()).result()
 
-    def run_step(self, plans, index):
-        active = [plan for plan in plans if len(plan["steps"]) > index and not plan["error"]]
-        if not active:
-            return
-        since = datetime.now(timezone.utc) - CLOCK_SKEW
-        to_await = []
-        for plan, response, error in run_parallel(lambda plan: self.start_step(plan, plan["steps"][index]), active, self.params["max_parallel"]):
-            plan["written"] = True
-            self.requests["writes"] += 1
-            if error:
-                plan["error"] = str(error)
-            elif (self.params["wait"] or index + 1 < len(plan["steps"])) and response is not None and response.status_code in (201, 202):
-                to_await.append((plan, response))
-        for step in sorted({plan["steps"][index] for plan, dummy in to_await}):
-            group = [(plan, response) for plan, response in to_await if plan["steps"][index] == step]
-            if step == "backup":
-                for (plan, dummy), dummy_result, error in run_parallel(self.await_backup, group, self.params["max_parallel"]):
-                    if error:
-                        plan["error"] = str(error)
-            else:
-                self.await_through_jobs(step, group, since)
-
-    def await_through_jobs(self, step, to_await, since):
-        watch = JobWatch(self.session, self.vault, self.resource_group, STEP_JOB_OPERATIONS[step], since, AZURE_WORKLOAD, job_key)
-        awaiting = {f"{plan['server']['container']};{plan['entry']['name']}".lower(): position for position, (plan, dummy) in enumerate(to_await)}
-        first_pause = min(retry_after_seconds(response.headers) or FIRST_POLL_SECONDS for dummy, response in to_await)
-        outcomes = watch.await_all(awaiting, self.deadline, first_pause,
-                                   settled=lambda positions: self.settled(step, [(position, to_await[position][0]) for position in positions]))
-        self.requests["job_list_rounds"] += watch.rounds
-        for position, (job_id, error) in outcomes.items():
-            plan = to_await[position][0]
-            plan["jobs"][step] = job_id
-            if error:
-                plan["error"] = f"{STEP_VERBS[step]} database {plan['label']} failed: {error}"
-        unfinished = [(position, plan) for position, (plan, dummy) in enumerate(to_await) if position not in outcomes]
-        done = set(self.settled(step, unfinished)) if unfinished else set()
-        for position, plan in unfinished:
-            if position not in done:
-                plan["error"] = f"{STEP_VERBS[step]} database {plan['label']}: not finished within wait_timeout ({self.params['wait_timeout']} s)"
-
-    def settled(self, step, entries):
-        """Keys of ``entries`` whose item shows the step done, from ONE protected-items listing."""
-        self.forget("protected")
-        items = self.protected()
-        return [key for key, plan in entries
-                if step not in plan_vm(items.get(plan["key"]), dict(self.params, policy=plan["policy"], backup_now=False))["steps"]]
-
-    def await_backup(self, entry):
-        plan, response = entry
-        self.requests["polls"] += 1
-        plan["jobs"]["backup"] = finish_write(self.session, f"back up database {plan['label']}", response, self.remaining())
-        if self.params["wait_for_backup_job"] and plan["jobs"]["backup"]:
-            job = wait_for_job(self.session, self.vault, self.resource_group, plan["jobs"]["backup"], self.remaining())
-            plan["backup_job_status"] = (job.get("properties") or {}).get("status")
+    def job_key_of(self, plan):
+        return f"{plan['server']['container']};{plan['entry']['name']}".lower()
 
     # --- reporting -------------------------------------------------------------------------------
 
-    def database_result(self, plan, final):
-        changed = bool(plan["steps"]) and not plan["error"] if self.module.check_mode else bool(plan.get("written"))
-        view = item_view(final.get(plan["key"])) if final is not None and plan.get("written") else (plan["after"] if changed else plan["before"])
-        result = {"server": plan["server"]["ref"]["label"], plan["kind"]: plan["parent"], "name": plan["entry"]["name"], "action": plan["action"],
-                  "changed": changed, "policy": view["policy"], "protection_state": view["protection_state"], "reason": plan["reason"],
-                  "job_id": next((plan["jobs"][step] for step in reversed(plan["steps"]) if step != "backup" and plan["jobs"].get(step)), None),
-                  "backup_job_id": plan["jobs"].get("backup")}
-        for key in ("backup_job_status", "error", "deferred"):
-            if plan.get(key):
-                result[key] = plan[key]
-        return result
+    def after_writes(self, plans):
+        self.intents = self.auto_protection()
+
+    def identify(self, plan):
+        return {"server": plan["server"]["ref"]["label"], plan["kind"]: plan["parent"], "name": plan["entry"]["name"]}
 
     def server_result(self, server):
         result = {"server": server["ref"]["label"], "container": server["container"], "action": server.get("action", "none"),
@@ -642,54 +569,18 @@ class SqlProtectionRun:
             result["error"] = server["error"]
         return result
 
-    @staticmethod
-    def summary(results):
-        actions = {}
-        for result in results:
-            actions[result["action"]] = actions.get(result["action"], 0) + 1
-        return {"total": len(results), "changed": sum(1 for result in results if result["changed"]),
-                "unchanged": sum(1 for result in results if not result["changed"] and not result.get("error")),
-                "failed": sum(1 for result in results if result.get("error")), "actions": actions}
+    def extras(self):
+        return {"servers": [self.server_result(server) for server in self.servers], "auto_protection": self.intents}
 
-    def run(self):
-        plans = self.plans()
-        self.discover(plans)
-        self.locate(plans)
-        self.read_policies(plans)
-        if not self.module.check_mode:
-            self.recheck_before_writing(plans)
-            for index in range(max((len(plan["steps"]) for plan in plans), default=0)):
-                self.run_step(plans, index)
-        intents = self.auto_protection()
-        final = None
-        if not self.module.check_mode and self.params["wait"] and any(plan.get("written") for plan in plans):
-            self.forget("protected")
-            final = self.protected()
-        databases = [self.database_result(plan, final) for plan in plans]
-        servers = [self.server_result(server) for server in self.servers]
-        changing = [plan for plan in plans if plan["steps"] and not plan["error"]]
-        result = {"changed": any(entry["changed"] for entry in databases + servers + intents), "databases": databases, "servers": servers,
-                  "auto_protection": intents, "summary": self.summary(databases), "requests": dict(self.requests),
-                  "diff": {"before": {"databases": {plan["label"]: plan["before"] for plan in changing}},
-                           "after": {"databases": {plan["label"]: plan["after"] for plan in changing}}}}
-        failed = [f"{entry.get('name') or entry['server']}: {entry['error']}" for entry in databases + servers + intents if entry.get("error")]
-        if failed:
-            raise Refusal(f"{len(failed)} of {len(databases) + len(servers) + len(intents)} entries failed: " + "; ".join(failed), **result)
-        return result
+    def failures(self, plans, results):
+        entries = results + [self.server_result(server) for server in self.servers] + self.intents
+        return [f"{entry.get('name') or entry['server']}: {entry['error']}" for entry in entries if entry.get("error")], len(entries)
 
 
 def validate(module):
     """Refuse bad input before any call; returns (servers, backup expiry)."""
     params = module.params
-    check_vault_options(params)
-    check_wait_timeout(params)
-    if params["state"] == "absent" and not params["delete_backup_data"]:
-        raise Refusal("state=absent stops protection AND deletes the backup data of the databases; set delete_backup_data: true to confirm, "
-                      "or use state=stopped to keep the data")
-    if params["backup_now"] and params["state"] != "present":
-        raise Refusal(f"backup_now needs state=present (the databases would be {params['state']})")
-    if params["max_parallel"] < 1:
-        raise Refusal("max_parallel must be 1 or more")
+    check_run_options(params, "databases")
     expiry = None
     if params["backup_now"]:
         try:

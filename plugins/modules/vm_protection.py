@@ -244,36 +244,23 @@ requests:
   sample: {listings: 3, writes: 14, job_list_rounds: 2, item_polls: 0, backup_status_queries: 0}
 """
 
-import time
-from datetime import datetime, timedelta, timezone
-
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import (
-    finish_write, item_delete, item_put, JobWatch, refresh_containers, run_parallel, trigger_backup, wait_for_job,
-)
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import item_delete, item_put, refresh_containers, trigger_backup
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies, read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import (
     IAAS_VM, VM_REF_OPTIONS, container_name, item_name, names_from_item_id, short_container_name,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, retry_after_seconds
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, TaskFailure
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
-    NONE, PROTECT, STOP_STATES, backup_expiry, item_view, plan_vm, protect_body, stop_body, undelete_body,
+    PROTECT, STOP_STATES, backup_expiry, protect_body, stop_body, undelete_body,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
-    check_max_parallel, check_policy_ref, check_vm_ref, check_wait_timeout,
-)
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_run import ProtectionRun, check_run_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_policy_ref, check_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import CRITICAL, VaultListings, precheck_vms
 
 VM_OPTIONS = dict(VM_REF_OPTIONS, policy=dict(type="str"))
-STEP_VERBS = {"undelete": "undelete", "protect": "protect", "stop": "stop protection of", "delete": "delete backup data of", "backup": "back up"}
-# Steps whose writes are awaited through the vault's jobs listing (the job Azure starts for each write).
-STEP_JOB_OPERATIONS = {"protect": "ConfigureBackup", "stop": "DisableBackup", "undelete": "Undelete"}
-# Jobs started this long before our writes still count as theirs: the controller's clock and Azure's may differ.
-CLOCK_SKEW = timedelta(minutes=2)
-# First look at the jobs when Azure's answers give no Retry-After (Backup's configure operations take seconds to minutes).
-FIRST_JOB_POLL_SECONDS = 3
 
 
 def vms_to_protect_first_time(plans):
@@ -281,38 +268,29 @@ def vms_to_protect_first_time(plans):
     return [plan for plan in plans if plan["item"] is None and plan["action"] == PROTECT and not plan["error"]]
 
 
-class ProtectionRun:
-    """One vm_protection task: read the vault's listings, plan per VM, write in parallel, await through listings, report per VM.
+class VmProtectionRun(ProtectionRun):
+    """One vm_protection task: the shared run (``_protection_run``) with the VM listings, pre-checks and discovery.
 
-    ``wait_timeout`` is one deadline for the whole task (discovery and every wait share it).
-    ``requests`` counts what was sent, for the result: listings, writes, job-listing rounds, per-item polls.
+    A delete is awaited through its own status (its job is not needed to report the VM); the other steps through the jobs listing.
     """
 
+    NOUN, NOUNS, ITEMS_KEY = "VM", "VMs", "vms"
+    EXTRA_COUNTERS = ("backup_status_queries",)
+
     def __init__(self, module, targets, expiry):
-        self.module = module
-        self.params = module.params
-        self.session = module.session
-        self.vault = self.params["vault_name"]
-        self.resource_group = self.params["resource_group"]
+        super().__init__(module, expiry)
         self.targets = targets
-        self.expiry = expiry
-        self.policies = {}
-        self.deadline = time.monotonic() + self.params["wait_timeout"]
-        self.listings = None
-        self.requests = {"listings": 0, "writes": 0, "job_list_rounds": 0, "item_polls": 0, "backup_status_queries": 0}
+        # The vault's id and location are read only if a VM must be pre-checked; its listings need just its name.
+        self.listings = VaultListings(self.session, {"name": self.vault, "id": None, "location": None}, self.resource_group)
 
-    def remaining(self):
-        return max(0.0, self.deadline - time.monotonic())
-
-    # --- reading -------------------------------------------------------------------------------
+    # --- reading and planning ------------------------------------------------------------------
 
     def read_policies(self):
         """The named policies, from ONE listing; bad names and non-VM policies fail the task before any write."""
         wanted = {target["policy"] for target in self.targets if target["policy"]}
         if not wanted or self.params["state"] != "present":
             return
-        self.requests["listings"] += 1
-        listed = {policy["name"].lower(): policy for policy in list_policies(self.session, self.vault, self.resource_group)}
+        listed = {policy["name"].lower(): policy for policy in self.listing(list_policies, self.vault, self.resource_group)}
         vm_policies = sorted(policy["name"] for policy in listed.values() if (policy.get("properties") or {}).get("backupManagementType") == IAAS_VM)
         for name in sorted(wanted):
             policy = listed.get(name.lower())
@@ -324,15 +302,23 @@ class ProtectionRun:
                               f"{', '.join(vm_policies)}")
             self.policies[name.lower()] = policy
 
-    def plan_target(self, target, item):
-        plan = plan_vm(item, dict(self.params, policy=target["policy"]))
-        plan.update(ref=target["ref"], item=item, policy=target["policy"], names=names_from_item_id(item["id"]) if item else None, jobs={})
-        return plan
+    def read_protected(self):
+        self.listings.forget("protected")
+        return self.listings.protected_here()
 
-    def plans(self):
-        """One plan per VM, from ONE listing of the vault's protected VMs."""
+    def plan_target(self, target, item):
+        return self.plan_item(item, target["policy"], target["ref"]["key"], target["ref"]["label"], ref=target["ref"], target=target)
+
+    def replan(self, plan, item):
+        return self.plan_target(dict(plan["target"], ref=plan["ref"]), item)
+
+    def plan_items(self):
+        """One plan per VM, from ONE listing of the vault's protected VMs; the pre-checks of VMs the vault has not discovered."""
+        self.read_policies()
         items = self.listings.protected_here()
-        return [self.plan_target(target, items.get(target["ref"]["key"])) for target in self.targets]
+        plans = [self.plan_target(target, items.get(target["ref"]["key"])) for target in self.targets]
+        self.precheck(plans)
+        return plans
 
     def precheck(self, plans):
         """The cheap pre-checks (exists, region, protected elsewhere), from listings, for VMs the vault has not discovered.
@@ -365,7 +351,7 @@ class ProtectionRun:
             elif answer["vm"]:
                 plan["ref"] = dict(plan["ref"], id=answer["vm"].get("id") or plan["ref"]["id"], name=answer["vm"].get("name") or plan["ref"]["name"])
 
-    def locate_new(self, plans):
+    def prepare(self, plans):
         """Container and item names of VMs to protect: from the protectable-items listing, after at most ONE discovery."""
         new = vms_to_protect_first_time(plans)
         if not new:
@@ -392,31 +378,9 @@ class ProtectionRun:
             plan["names"] = names_from_item_id(found["id"]) if found else (container_name(ref["resource_group"], ref["name"]),
                                                                            item_name(ref["resource_group"], ref["name"]))
 
-    def recheck_before_writing(self, plans):
-        """Re-list the vault's protected items once, just before the first write, and drop writes another run already made.
-
-        Two runs started together (AWX slices, overlapping jobs) would otherwise both write the same items.
-        """
-        writing = [plan for plan in plans if plan["steps"] and not plan["error"] and not plan.get("deferred")]
-        if not writing:
-            return
-        self.listings.forget("protected")
-        items = self.listings.protected_here()
-        targets = {target["ref"]["key"]: target for target in self.targets}
-        for plan in writing:
-            item = items.get(plan["ref"]["key"])
-            if item == plan["item"]:
-                continue
-            fresh = self.plan_target(dict(targets[plan["ref"]["key"]], ref=plan["ref"]), item)
-            fresh["names"] = fresh["names"] or plan["names"]
-            if fresh["action"] == NONE:
-                fresh["reason"] += " (written meanwhile by another run)"
-            plan.update(fresh)
-
-    # --- writing -------------------------------------------------------------------------------
+    # --- writing and reporting -----------------------------------------------------------------
 
     def start_step(self, plan, step):
-        """Send the write of one step; returns Azure's raw response."""
         vm_id = (plan["item"] and plan["item"]["properties"].get("sourceResourceId")) or plan["ref"]["id"]
         names = plan["names"]
         if step == "undelete":
@@ -430,169 +394,23 @@ class ProtectionRun:
             return item_delete(self.session, self.vault, self.resource_group, names)
         return trigger_backup(self.session, self.vault, self.resource_group, names, self.expiry)
 
-    def run_step(self, plans, index):
-        """Step ``index`` of every VM that has one: start all writes, then await them all."""
-        active = [plan for plan in plans if len(plan["steps"]) > index and not plan["error"] and not plan.get("deferred")]
-        if not active:
-            return
-        since = datetime.now(timezone.utc) - CLOCK_SKEW
-        started = run_parallel(lambda plan: self.start_step(plan, plan["steps"][index]), active, self.params["max_parallel"])
-        to_await = []
-        for plan, response, error in started:
-            plan["written"] = True
-            self.requests["writes"] += 1
-            if error:
-                plan["error"] = str(error)
-            elif (self.params["wait"] or index + 1 < len(plan["steps"])) and response is not None and response.status_code in (201, 202):
-                to_await.append((plan, response))
-        for step in sorted({plan["steps"][index] for plan, _response in to_await}):
-            group = [(plan, response) for plan, response in to_await if plan["steps"][index] == step]
-            if step in STEP_JOB_OPERATIONS:
-                self.await_through_jobs(step, group, since)
-                continue
-            awaited = run_parallel(lambda entry: self.await_step(entry[0], entry[0]["steps"][index], entry[1]), group, self.params["max_parallel"])
-            for (plan, dummy), dummy_result, error in awaited:
-                if error:
-                    plan["error"] = str(error)
+    def job_key_of(self, plan):
+        return short_container_name(plan["names"][0])
 
-    def await_through_jobs(self, step, to_await, since):
-        """Await the writes of one step through the vault's jobs listing (one paged read per round for all of them).
-
-        A write whose job did not finish before the deadline is read back in the vault's protected-items listing;
-        only a write that shows neither a finished job nor its wanted state is reported failed.
-        """
-        watch = JobWatch(self.session, self.vault, self.resource_group, STEP_JOB_OPERATIONS[step], since)
-        awaiting = {short_container_name(plan["names"][0]): position for position, (plan, _response) in enumerate(to_await)}
-        first_pause = min(retry_after_seconds(response.headers) or FIRST_JOB_POLL_SECONDS for _plan, response in to_await)
-        outcomes = watch.await_all(awaiting, self.deadline, first_pause,
-                                   settled=lambda positions: self.settled(step, [(position, to_await[position][0]) for position in positions]))
-        self.requests["job_list_rounds"] += watch.rounds
-        for position, (job_id, error) in outcomes.items():
-            plan = to_await[position][0]
-            plan["jobs"][step] = job_id
-            if error:
-                plan["error"] = f"{STEP_VERBS[step]} VM {plan['ref']['label']} failed: {error}"
-        unfinished = [(position, plan) for position, (plan, _response) in enumerate(to_await) if position not in outcomes]
-        if unfinished:
-            done = set(self.settled(step, unfinished))
-            for position, plan in unfinished:
-                if position not in done:
-                    plan["error"] = (f"{STEP_VERBS[step]} VM {plan['ref']['label']}: not finished within wait_timeout "
-                                     f"({self.params['wait_timeout']} s for the whole task); raise wait_timeout or set wait=false")
-
-    def settled(self, step, entries):
-        """The keys of ``entries`` ((key, plan) pairs) whose item shows the step done, from ONE protected-items listing."""
-        self.listings.forget("protected")
-        items = self.listings.protected_here()
-        return [key for key, plan in entries
-                if step not in plan_vm(items.get(plan["ref"]["key"]), dict(self.params, policy=plan["policy"]))["steps"]]
-
-    def await_step(self, plan, step, response):
-        label = f"{STEP_VERBS[step]} VM {plan['ref']['label']}"
-        self.requests["item_polls"] += 1
-        plan["jobs"][step] = finish_write(self.session, label, response, self.remaining())
-        if step == "backup" and self.params["wait_for_backup_job"] and plan["jobs"][step]:
-            job = wait_for_job(self.session, self.vault, self.resource_group, plan["jobs"][step], self.remaining())
-            plan["backup_job_status"] = (job.get("properties") or {}).get("status")
-
-    def execute(self, plans):
-        self.session.client("backup")  # built once, before worker threads share it
-        for index in range(max((len(plan["steps"]) for plan in plans), default=0)):
-            self.run_step(plans, index)
-
-    def final_items(self, plans):
-        """Protection states after the writes, from ONE more listing (only when something was written and awaited)."""
-        if self.module.check_mode or not self.params["wait"] or not any(plan.get("written") for plan in plans):
-            return None
-        self.listings.forget("protected")
-        return self.listings.protected_here()
-
-    # --- reporting -----------------------------------------------------------------------------
-
-    def vm_changed(self, plan):
-        """In check mode: a write would be sent; otherwise: a write was sent."""
-        if self.module.check_mode:
-            return bool(plan["steps"]) and not plan["error"]
-        return bool(plan.get("written"))
-
-    def vm_result(self, plan, final_items):
-        ref = plan["ref"]
-        changed = self.vm_changed(plan)
-        if final_items is not None and plan.get("written"):
-            view = item_view(final_items.get(ref["key"]))
-        else:
-            view = plan["after"] if changed else plan["before"]
-        result = {"id": ref["id"], "name": ref["name"], "resource_group": ref["resource_group"], "action": plan["action"], "changed": changed,
-                  "policy": view["policy"], "protection_state": view["protection_state"], "reason": plan["reason"],
-                  "job_id": next((plan["jobs"][step] for step in reversed(plan["steps"]) if step != "backup" and plan["jobs"].get(step)), None),
-                  "backup_job_id": plan["jobs"].get("backup")}
-        for key in ("backup_job_status", "findings", "error", "ineligible", "deferred"):
-            if plan.get(key):
-                result[key] = plan[key]
-        return result
-
-    @staticmethod
-    def summary(results):
-        actions = {}
-        for result in results:
-            actions[result["action"]] = actions.get(result["action"], 0) + 1
-        return {"total": len(results), "changed": sum(1 for result in results if result["changed"]),
-                "unchanged": sum(1 for result in results if not result["changed"] and not result.get("error")),
-                "failed": sum(1 for result in results if result.get("error")), "actions": actions}
-
-    @staticmethod
-    def diff(plans):
-        changing = [plan for plan in plans if plan["steps"] and not plan["error"]]
-        return {"before": {"vms": {plan["ref"]["label"]: plan["before"] for plan in changing}},
-                "after": {"vms": {plan["ref"]["label"]: plan["after"] for plan in changing}}}
+    def identify(self, plan):
+        return {"id": plan["ref"]["id"], "name": plan["ref"]["name"], "resource_group": plan["ref"]["resource_group"]}
 
     def counters(self):
         counts = dict(self.requests)
-        if self.listings:
-            counts["listings"] += self.listings.counts["listings"]
-            counts["backup_status_queries"] += self.listings.counts["backup_status_queries"]
+        counts["listings"] += self.listings.counts["listings"]
+        counts["backup_status_queries"] += self.listings.counts["backup_status_queries"]
         return counts
-
-    def failure(self, message, plans, results):
-        """The task's failure, with every VM's result: some may have been written before another failed."""
-        return TaskFailure(message, vms=results, summary=self.summary(results), changed=any(result["changed"] for result in results),
-                           diff=self.diff(plans), requests=self.counters())
-
-    def run(self):
-        self.read_policies()
-        # The vault's id and location are read only if a VM must be pre-checked; its listings need just its name.
-        self.listings = VaultListings(self.session, {"name": self.vault, "id": None, "location": None}, self.resource_group)
-        plans = self.plans()
-        self.precheck(plans)
-        if self.params["all_or_nothing"] and any(plan["error"] for plan in plans):
-            results = [self.vm_result(plan, None) for plan in plans]
-            failed = [f"{plan['ref']['label']}: {plan['error']}" for plan in plans if plan["error"]]
-            raise self.failure("all_or_nothing: nothing was written because " + "; ".join(failed), plans,
-                               [dict(result, changed=False) for result in results])
-        self.locate_new(plans)
-        if not self.module.check_mode:
-            self.recheck_before_writing(plans)
-            self.execute(plans)
-        final_items = self.final_items(plans)
-        results = [self.vm_result(plan, final_items) for plan in plans]
-        failed = [f"{result['resource_group']}/{result['name']}: {result['error']}" for result in results if result.get("error")]
-        if failed:
-            raise self.failure(f"{len(failed)} of {len(results)} VMs failed: " + "; ".join(failed), plans, results)
-        return {"changed": any(result["changed"] for result in results), "vms": results, "summary": self.summary(results),
-                "diff": self.diff(plans), "requests": self.counters()}
 
 
 def validate(module):
     """Refuse bad input before any call; returns (targets, backup expiry)."""
     params = module.params
-    check_vault_options(params)
-    check_wait_timeout(params)
-    if params["state"] == "absent" and not params["delete_backup_data"]:
-        raise Refusal("state=absent stops protection AND deletes the backup data of the VMs; set delete_backup_data: true to confirm, "
-                      "or use state=stopped to keep the data")
-    if params["backup_now"] and params["state"] != "present":
-        raise Refusal(f"backup_now needs state=present (the VMs would be {params['state']})")
-    check_max_parallel(params)
+    check_run_options(params, "VMs")
     expiry = None
     if params["backup_now"]:
         try:
@@ -636,7 +454,7 @@ def main():
         required_one_of=[("vms", "vm")],
         mutually_exclusive=[("vms", "vm"), ("backup_retention_days", "backup_expiry")],
     )
-    module.run(lambda: ProtectionRun(module, *validate(module)).run())
+    module.run(lambda: VmProtectionRun(module, *validate(module)).run())
 
 
 if __name__ == "__main__":

@@ -46,17 +46,17 @@ def wanted(state="present", policy="DefaultPolicy", retain="forever", backup_now
     (item(state="ProtectionStopped", soft_deleted=True), wanted("absent"), "none", []),
 ])
 def test_plan_actions(current, want, action, steps):
-    plan = protection.plan_vm(current, want)
+    plan = protection.plan_item(current, want)
     assert (plan["action"], plan["steps"], plan["error"]) == (action, steps, None)
 
 
 def test_protecting_without_a_policy_is_an_error_for_that_vm():
-    plan = protection.plan_vm(None, wanted(policy=None))
+    plan = protection.plan_item(None, wanted(policy=None))
     assert "policy is required to protect" in plan["error"]
 
 
 def test_diff_views():
-    plan = protection.plan_vm(item(), wanted(policy="EnhancedPolicy"))
+    plan = protection.plan_item(item(), wanted(policy="EnhancedPolicy"))
     assert plan["before"] == {"protection_state": "Protected", "policy": "DefaultPolicy"}
     assert plan["after"] == {"protection_state": "Protected", "policy": "EnhancedPolicy"}
     assert protection.item_view(item(state="ProtectionStopped", soft_deleted=True))["protection_state"] == "SoftDeleted"
@@ -120,3 +120,16 @@ def test_run_parallel_keeps_order_and_errors():
     results = jobs.run_parallel(work, [1, 2, 3], max_parallel=2)
     assert [(entry, result) for entry, result, dummy in results] == [(1, 10), (2, None), (3, 30)]
     assert "boom" in str(results[1][2])
+
+
+@pytest.mark.parametrize("state", ["IRPending", "ProtectionError"])
+def test_an_item_azure_protects_in_another_state_is_left_as_it_is(state):
+    plan = protection.plan_item(item(state=state), wanted())
+    assert (plan["action"], plan["steps"], plan["after"]) == ("none", [], {"protection_state": state, "policy": "DefaultPolicy"})
+
+
+def test_states_and_policies_are_compared_without_case():
+    assert protection.plan_item(item(state="protectionstopped"), wanted("stopped"))["action"] == "none"
+    undelete = protection.plan_item(item(state="protectionstopped", soft_deleted=True), wanted("stopped"))
+    assert undelete["steps"] == ["undelete"]
+    assert protection.plan_item(item(policy="DEFAULTPOLICY", state="BackupsSuspended"), wanted())["after"]["policy"] == "DEFAULTPOLICY"
