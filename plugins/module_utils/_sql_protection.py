@@ -4,7 +4,7 @@
 """SQL Server in Azure VMs: names, the vault's SQL listings, what a listing says about a database, request bodies.
 
 Private to the collection. Pure functions (all but ``list_sql``), unit tested without Azure. What sql_protection does for
-one database is decided by ``_protection.plan_vm`` (the same protect / change policy / resume /
+one database is decided by ``_protection.plan_item`` (the same protect / change policy / resume /
 undelete / stop / delete plan as for a VM, from the protected item of the vault's listing).
 
 Azure's names (SQL backup documentation and azure-cli): a VM registered for SQL is the container
