@@ -162,10 +162,12 @@ def backup_expiry(retention_days=None, expiry_date=None, now=None):
     now = now or datetime.now(timezone.utc)
     low, high = BACKUP_RETENTION_DAYS
     if expiry_date:
+        # A date, or a time as azure.azcollection's recovery_point_expiry_time takes it (2027-02-09T06:00:00Z).
         try:
-            expiry = datetime.strptime(str(expiry_date), "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            expiry = datetime.fromisoformat(str(expiry_date).strip())
         except ValueError as error:
-            raise ValueError(f"backup_expiry '{expiry_date}' is not a date: use YYYY-MM-DD") from error
+            raise ValueError(f"backup_expiry '{expiry_date}' is not a date: use YYYY-MM-DD, or a time such as 2027-12-31T06:00:00Z") from error
+        expiry = expiry.replace(tzinfo=timezone.utc) if expiry.tzinfo is None else expiry.astimezone(timezone.utc)
         if expiry.date() <= now.date() or expiry > now + timedelta(days=high):
             raise ValueError(f"backup_expiry {expiry_date} must be between tomorrow and {high} days (99 years) from today")
     else:

@@ -1,9 +1,12 @@
 """Option names azure.azcollection spells differently are accepted as aliases, through the specs every module uses."""
 
+from datetime import datetime, timezone
+
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_ARGUMENT_SPEC, VM_REF_OPTIONS, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import backup_expiry
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_policy_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC
@@ -63,3 +66,19 @@ def test_a_policy_id_of_another_vault_or_not_a_policy_is_refused(value, expect):
     with pytest.raises(Refusal) as caught:
         check_policy_ref(value, "backup_policy_id", SUBSCRIPTION, "rg-backup", "rsv-prod")
     assert str(caught.value).startswith("backup_policy_id '") and expect in str(caught.value)
+
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("given, expiry", [("2027-02-09T06:00:00Z", "2027-02-09T06:00:00Z"), ("2027-02-09T07:00:00+01:00", "2027-02-09T06:00:00Z"),
+                                           ("2027-02-09T06:00:00", "2027-02-09T06:00:00Z"), ("2027-02-09", "2027-02-09T00:00:00Z")])
+def test_backup_expiry_takes_a_date_or_a_time_as_recovery_point_expiry_time_does(given, expiry):
+    assert backup_expiry(expiry_date=given, now=NOW) == expiry
+
+
+@pytest.mark.parametrize("given, expect", [("2026-11-24T23:00:00Z", "must be between tomorrow"), ("next week", "is not a date: use YYYY-MM-DD, or a time")])
+def test_a_past_or_unreadable_expiry_is_refused(given, expect):
+    with pytest.raises(ValueError) as caught:
+        backup_expiry(expiry_date=given, now=NOW)
+    assert expect in str(caught.value)
