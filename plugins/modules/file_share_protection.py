@@ -106,8 +106,11 @@ options:
     description: Days the on-demand recovery point is kept (1-3650, up to 10 years). Default 30. Mutually exclusive with O(backup_expiry).
     type: int
   backup_expiry:
-    description: Date (C(YYYY-MM-DD), UTC) until which the on-demand recovery point is kept, from tomorrow to 10 years ahead.
+    description:
+      - Date (C(YYYY-MM-DD), UTC) until which the on-demand recovery point is kept, from tomorrow to 10 years ahead.
+      - A time is taken too (C(2027-12-31T06:00:00Z)), as azure.azcollection's C(recovery_point_expiry_time) takes it.
     type: str
+    aliases: [recovery_point_expiry_time]
   wait_for_backup_job:
     description: Wait until each on-demand backup job finishes and return its status.
     type: bool
@@ -261,7 +264,7 @@ ARGUMENT_SPEC = dict(
     unregister_accounts=dict(type="bool", default=False),
     backup_now=dict(type="bool", default=False),
     backup_retention_days=dict(type="int"),
-    backup_expiry=dict(type="str"),
+    backup_expiry=dict(type="str", aliases=["recovery_point_expiry_time"]),
     wait_for_backup_job=dict(type="bool", default=False),
     max_parallel=dict(type="int", default=10),
 )
