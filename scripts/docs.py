@@ -89,7 +89,10 @@ def code(value):
 def ansible_doc(names):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"))
     command = [str(Path(sys.executable).parent / "ansible-doc"), "-t", "module", "--json"] + [f"{NAMESPACE}.{name}" for name in names]
-    return json.loads(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout)
+    result = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"ansible-doc failed: {result.stderr.strip()}")
+    return json.loads(result.stdout)
 
 
 def module_names():
