@@ -30,9 +30,9 @@ options:
     description: The file shares. Mutually exclusive with O(share).
     type: list
     elements: dict
-    suboptions:
+    suboptions: &share_options
       storage_account:
-        description: Name of the storage account (with O(shares[].resource_group)), or its resource id.
+        description: Name of the storage account (with its O(shares[].resource_group)), or its resource id.
         type: str
         required: true
       resource_group:
@@ -48,21 +48,7 @@ options:
   share:
     description: One share, as an entry of O(shares).
     type: dict
-    suboptions:
-      storage_account:
-        description: Name of the storage account (with O(share.resource_group)), or its resource id.
-        type: str
-        required: true
-      resource_group:
-        description: Resource group of the storage account.
-        type: str
-      name:
-        description: Name of the file share.
-        type: str
-        required: true
-      policy:
-        description: Policy for this share, in place of O(policy).
-        type: str
+    suboptions: *share_options
   blob_containers:
     description:
       - Blob containers asked to be backed up. Always refused, before any request, with the reason and the alternatives;
@@ -74,23 +60,6 @@ options:
       - Name of the vault's Azure Files (C(AzureStorage)) policy (see M(azure_backup.recovery_services.backup_policy) with
         O(azure_backup.recovery_services.backup_policy#module:workload=file_share)). Needed to protect, resume or undelete-and-protect.
     type: str
-  state:
-    description:
-      - V(present) protects the shares (registering their storage accounts, resuming stopped shares, undeleting soft-deleted ones first).
-      - V(stopped) stops protection and keeps the backup data (see O(retain)).
-      - V(absent) stops protection and deletes the backup data; it needs O(delete_backup_data=true).
-    type: str
-    default: present
-    choices: [present, stopped, absent]
-  retain:
-    description: With O(state=stopped), V(forever) keeps the recovery points until deleted; V(as_per_policy) keeps them as the policy says.
-    type: str
-    default: forever
-    choices: [forever, as_per_policy]
-  delete_backup_data:
-    description: Confirms that O(state=absent) deletes the shares' backup data. Without it, O(state=absent) is refused before any write.
-    type: bool
-    default: false
   unregister_accounts:
     description:
       - With O(state=stopped) or O(state=absent), unregister the storage accounts of the listed shares from the vault once no
@@ -98,30 +67,14 @@ options:
       - Azure's delete lock on the account is left in place.
     type: bool
     default: false
-  backup_now:
-    description: Trigger an on-demand backup of each share once it is protected (with O(state=present)).
-    type: bool
-    default: false
   backup_retention_days:
     description: Days the on-demand recovery point is kept (1-3650, up to 10 years). Default 30. Mutually exclusive with O(backup_expiry).
     type: int
-  backup_expiry:
-    description:
-      - Date (C(YYYY-MM-DD), UTC) until which the on-demand recovery point is kept, from tomorrow to 10 years ahead.
-      - A time is taken too (C(2027-12-31T06:00:00Z)), as azure.azcollection's C(recovery_point_expiry_time) takes it.
-    type: str
-    aliases: [recovery_point_expiry_time]
-  wait_for_backup_job:
-    description: Wait until each on-demand backup job finishes and return its status.
-    type: bool
-    default: false
-  max_parallel:
-    description: How many writes are sent at once.
-    type: int
-    default: 10
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.protection
+  - azure_backup.recovery_services.protection.BACKUP_EXPIRY
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
   - azure_backup.recovery_services.attributes.state
@@ -247,6 +200,7 @@ requests:
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_share_run import ShareRun, check_share_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_options import BACKUP_EXPIRY_ARGUMENT_SPEC, PROTECTION_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC
 
 SHARE_OPTIONS = dict(storage_account=dict(type="str", required=True), resource_group=dict(type="str"), name=dict(type="str", required=True),
@@ -257,16 +211,11 @@ ARGUMENT_SPEC = dict(
     shares=dict(type="list", elements="dict", options=SHARE_OPTIONS),
     share=dict(type="dict", options=SHARE_OPTIONS),
     blob_containers=dict(type="list", elements="str"),
+    **PROTECTION_ARGUMENT_SPEC,
+    **BACKUP_EXPIRY_ARGUMENT_SPEC,
     policy=dict(type="str"),
-    state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
-    retain=dict(type="str", default="forever", choices=["forever", "as_per_policy"]),
-    delete_backup_data=dict(type="bool", default=False),
     unregister_accounts=dict(type="bool", default=False),
-    backup_now=dict(type="bool", default=False),
     backup_retention_days=dict(type="int"),
-    backup_expiry=dict(type="str", aliases=["recovery_point_expiry_time"]),
-    wait_for_backup_job=dict(type="bool", default=False),
-    max_parallel=dict(type="int", default=10),
 )
 
 

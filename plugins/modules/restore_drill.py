@@ -32,19 +32,9 @@ options:
     description: Names this drill in tags and in the report. Defaults to C(drill-) and the start time (UTC).
     type: str
   vms:
-    description: Drill these VMs (each by id, or by name and resource group) instead of a sample of every protected VM.
-    type: list
-    elements: dict
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM.
-        type: str
+    description:
+      - Drill these VMs instead of a sample of every protected VM, each by O(vms[].id), or by O(vms[].name) and
+        O(vms[].resource_group). Giving both forms for one VM is refused.
   sample_tags:
     description: Drill only protected VMs carrying all these tags.
     type: dict
@@ -99,6 +89,7 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.vm.VMS
 attributes:
   check_mode:
     description: Reads the vault and its protected VMs and returns the sample and the plan; makes and restores nothing.

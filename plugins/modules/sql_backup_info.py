@@ -16,22 +16,13 @@ description:
   - Four listings whatever the number of VMs and databases (containers, protectable items, protected items, intents).
 options:
   servers:
-    description: Only these VMs, each by O(servers[].id), or by O(servers[].name) and O(servers[].resource_group).
-    type: list
-    elements: dict
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM.
-        type: str
+    description:
+      - Only these VMs, each by O(servers[].id), or by O(servers[].name) and O(servers[].resource_group). Giving both
+        forms for one VM is refused.
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.vm.SERVERS
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
   - azure_backup.recovery_services.attributes.info
@@ -92,13 +83,13 @@ summary:
   sample: {servers: 1, databases: 5, protected: 1, not_protected: 4, not_protectable: 0}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import resolve_vm_ref, VM_REF_OPTIONS
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import item_policy_name, item_state, is_soft_deleted
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_protection import (
     index_protectable, index_protected, inquiry_failure, intent_target, list_sql, validation_failure,
 )
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_vm_refs
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 PARENT_KINDS = {"SQLInstance": "instance", "SQLAvailabilityGroupContainer": "availability_group",
@@ -163,10 +154,7 @@ def main():
 
     def run():
         check_vault_options(params)
-        try:
-            wanted = {ref["label"].lower() for ref in (resolve_vm_ref(entry, module.session.subscription_id) for entry in params["servers"] or [])}
-        except ValueError as error:
-            raise Refusal(f"servers: {error}") from error
+        wanted = {ref["label"].lower() for ref in check_vm_refs(params["servers"], module.session.subscription_id, "servers")}
         listings = {kind: list_sql(module.session, params["vault_name"], params["resource_group"], kind)
                     for kind in ("containers", "protectable", "protected", "intents")}
         servers, instances, databases = sql_inventory(listings["containers"], listings["protectable"], listings["protected"], listings["intents"])

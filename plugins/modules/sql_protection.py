@@ -105,26 +105,6 @@ options:
       - Needed to protect, resume or auto-protect; a protected database moves to it when it differs. Left unset,
         protected databases keep their policy.
     type: str
-  state:
-    description:
-      - V(present) registers the VMs and protects the databases (resuming stopped ones, undeleting soft-deleted ones first).
-      - V(stopped) stops the databases' protection and keeps the backup data (see O(retain)).
-      - V(absent) stops protection and deletes the backup data of the databases (needs O(delete_backup_data=true)) and
-        removes the auto-protection of the instances and groups.
-    type: str
-    default: present
-    choices: [present, stopped, absent]
-  retain:
-    description:
-      - With O(state=stopped), V(forever) keeps the recovery points until deleted (C(ProtectionStopped));
-        V(as_per_policy) as the policy says (C(BackupsSuspended)).
-    type: str
-    default: forever
-    choices: [forever, as_per_policy]
-  delete_backup_data:
-    description: Confirms that O(state=absent) deletes the databases' backup data. Without it, O(state=absent) is refused before any request.
-    type: bool
-    default: false
   backup_now:
     description: Trigger an on-demand backup of each named database once it is protected (with O(state=present)).
     type: str
@@ -134,17 +114,10 @@ options:
       - Days an on-demand V(full) or V(copy_only_full) point is kept (1-36135). Default 45 for full, 30 for copy-only (as az does).
       - Differential and log points follow the policy.
     type: int
-  wait_for_backup_job:
-    description: Wait until each on-demand backup job finishes and return its status.
-    type: bool
-    default: false
-  max_parallel:
-    description: How many writes are sent at once.
-    type: int
-    default: 10
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.protection
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
   - azure_backup.recovery_services.attributes.state
@@ -234,6 +207,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jo
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, resolve_vm_ref, VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_options import PROTECTION_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_run import STEP_VERBS, ProtectionRun, check_run_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
@@ -629,14 +603,10 @@ def main():
         argument_spec=dict(
             **VAULT_ARGUMENT_SPEC,
             servers=dict(type="list", elements="dict", required=True, options=SERVER_OPTIONS),
+            **PROTECTION_ARGUMENT_SPEC,
             policy=dict(type="str"),
-            state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
-            retain=dict(type="str", default="forever", choices=["forever", "as_per_policy"]),
-            delete_backup_data=dict(type="bool", default=False),
             backup_now=dict(type="str", choices=["full", "differential", "log", "copy_only_full"]),
             backup_retention_days=dict(type="int"),
-            wait_for_backup_job=dict(type="bool", default=False),
-            max_parallel=dict(type="int", default=10),
         ),
         clients=("backup",),
         wait_options=True,

@@ -24,19 +24,9 @@ description:
     ran (or runs), the task reports C(changed=false), sends no write and returns that job (awaited if still running).
 options:
   server:
-    description: The VM holding the protected database, by O(server.id) or by O(server.name) and O(server.resource_group).
-    type: dict
-    required: true
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM.
-        type: str
+    description:
+      - The VM holding the protected database, by O(server.id), or by O(server.name) and O(server.resource_group). Giving both
+        forms is refused.
   database:
     description: Name of the protected database.
     type: str
@@ -63,18 +53,7 @@ options:
     type: bool
     default: false
   target_server:
-    description: With O(target=alternate) or O(target=files), the VM to restore to (registered to the vault), as O(server).
-    type: dict
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM.
-        type: str
+    description: With O(target=alternate) or O(target=files), the VM to restore to (registered to the vault), given as O(server) is.
   target_instance:
     description: With O(target=alternate), the instance on O(target_server) (default V(MSSQLSERVER)).
     type: str
@@ -91,6 +70,7 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.vm.SERVER
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
   - azure_backup.recovery_services.azure.WAIT
@@ -154,7 +134,7 @@ from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import finish_write, get_job, InitialResponseOnly, wait_for_job
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import filter_date, list_all, odata_filter, parse_time
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, resolve_vm_ref, VM_REF_OPTIONS
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._restore import FINISHED_OK, RUNNING, job_status, job_summary
@@ -164,7 +144,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sq
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_restore import (
     ALTERNATE, FILES, LOG_POINT, ORIGINAL, choose_full_point, covered, job_matches, log_ranges, point_time, restore_properties,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_vm_ref, check_wait_timeout
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
 EARLIER_JOBS_READ = 10  # candidate restore jobs of the database read (GET) when looking for an earlier identical restore
@@ -299,11 +279,8 @@ def check_options(module):
             parse_time(params["point_in_time"])
         except ValueError as error:
             raise Refusal(f"point_in_time: {error}") from error
-    try:
-        source = resolve_vm_ref(params["server"], module.session.subscription_id)
-        destination = resolve_vm_ref(params["target_server"], module.session.subscription_id) if params["target_server"] else None
-    except ValueError as error:
-        raise Refusal(f"server: {error}") from error
+    source = check_vm_ref(params["server"], module.session.subscription_id, "server")
+    destination = check_vm_ref(params["target_server"], module.session.subscription_id, "target_server") if params["target_server"] else None
     return source, destination
 
 

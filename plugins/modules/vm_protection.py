@@ -31,10 +31,12 @@ description:
   - VMs may live in other resource groups than the vault, but in the vault's subscription and region.
 options:
   vms:
-    description: The VMs, each by O(vms[].id) or by O(vms[].name) and O(vms[].resource_group). Mutually exclusive with O(vm).
+    description:
+      - The VMs, each by O(vms[].id), or by O(vms[].name) and O(vms[].resource_group). Giving both forms for one VM is refused.
+        Mutually exclusive with O(vm).
     type: list
     elements: dict
-    suboptions:
+    suboptions: &vm_options
       id:
         description: Resource id of the VM.
         type: str
@@ -43,7 +45,7 @@ options:
         description: Name of the VM.
         type: str
       resource_group:
-        description: Resource group of the VM.
+        description: Resource group of the VM (may differ from the vault's).
         type: str
       policy:
         description: Policy for this VM, in place of O(policy).
@@ -51,20 +53,7 @@ options:
   vm:
     description: One VM, as an entry of O(vms).
     type: dict
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-        aliases: [resource_id]
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM.
-        type: str
-      policy:
-        description: Policy for this VM, in place of O(policy).
-        type: str
+    suboptions: *vm_options
   policy:
     description:
       - Name of the vault's Azure VM (C(AzureIaasVM)) backup policy to protect the VMs with, or its resource id
@@ -74,42 +63,9 @@ options:
         Left unset, protected VMs keep their policy.
     type: str
     aliases: [backup_policy_id]
-  state:
-    description:
-      - V(present) protects the VMs (resuming stopped ones, undeleting soft-deleted ones first).
-      - V(stopped) stops protection and keeps the backup data (see O(retain)); a soft-deleted item is undeleted to keep its data.
-      - V(absent) stops protection and deletes the backup data; it needs O(delete_backup_data=true).
-    type: str
-    default: present
-    choices: [present, stopped, absent]
-  retain:
-    description:
-      - With O(state=stopped), V(forever) keeps the recovery points until you delete them (Azure's C(ProtectionStopped));
-        V(as_per_policy) keeps them as long as the policy says (C(BackupsSuspended)).
-    type: str
-    default: forever
-    choices: [forever, as_per_policy]
-  delete_backup_data:
-    description: Confirms that O(state=absent) deletes the VMs' backup data. Without it, O(state=absent) is refused before any write.
-    type: bool
-    default: false
-  backup_now:
-    description: Trigger an on-demand backup of each VM once it is protected (with O(state=present)).
-    type: bool
-    default: false
   backup_retention_days:
     description: Days the on-demand recovery point is kept (1-36135, up to 99 years). Default 30. Mutually exclusive with O(backup_expiry).
     type: int
-  backup_expiry:
-    description:
-      - Date (C(YYYY-MM-DD), UTC) until which the on-demand recovery point is kept, from tomorrow to 99 years ahead.
-      - A time is taken too (C(2027-12-31T06:00:00Z)), as azure.azcollection's C(recovery_point_expiry_time) takes it.
-    type: str
-    aliases: [recovery_point_expiry_time]
-  wait_for_backup_job:
-    description: Wait until each on-demand backup job finishes and return its status.
-    type: bool
-    default: false
   precheck:
     description: Run the cheap pre-checks, from listings, on VMs that the vault has not discovered yet.
     type: bool
@@ -118,13 +74,11 @@ options:
     description: When any VM fails its pre-checks or planning, fail the task before any write instead of skipping that VM.
     type: bool
     default: false
-  max_parallel:
-    description: How many writes are sent at once.
-    type: int
-    default: 10
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.protection
+  - azure_backup.recovery_services.protection.BACKUP_EXPIRY
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
   - azure_backup.recovery_services.attributes.state
@@ -254,6 +208,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._na
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_options import BACKUP_EXPIRY_ARGUMENT_SPEC, PROTECTION_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
     PROTECT, STOP_STATES, backup_expiry, protect_body, stop_body, undelete_body,
@@ -439,17 +394,12 @@ def main():
             **VAULT_ARGUMENT_SPEC,
             vms=dict(type="list", elements="dict", options=VM_OPTIONS),
             vm=dict(type="dict", options=VM_OPTIONS),
+            **PROTECTION_ARGUMENT_SPEC,
+            **BACKUP_EXPIRY_ARGUMENT_SPEC,
             policy=dict(type="str", aliases=["backup_policy_id"]),
-            state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
-            retain=dict(type="str", default="forever", choices=["forever", "as_per_policy"]),
-            delete_backup_data=dict(type="bool", default=False),
-            backup_now=dict(type="bool", default=False),
             backup_retention_days=dict(type="int"),
-            backup_expiry=dict(type="str", aliases=["recovery_point_expiry_time"]),
-            wait_for_backup_job=dict(type="bool", default=False),
             precheck=dict(type="bool", default=True),
             all_or_nothing=dict(type="bool", default=False),
-            max_parallel=dict(type="int", default=10),
         ),
         clients=("recoveryservices", "backup", "compute"),
         wait_options=True,

@@ -33,19 +33,8 @@ description:
     refused before any write. Check mode does the same reads and returns the plan (RV(request)) without writing.
 options:
   vm:
-    description: The protected VM to restore, by O(vm.id) or by O(vm.name) and O(vm.resource_group).
-    type: dict
-    required: true
-    suboptions:
-      id:
-        description: Resource id of the VM.
-        type: str
-      name:
-        description: Name of the VM.
-        type: str
-      resource_group:
-        description: Resource group of the VM (may differ from the vault's).
-        type: str
+    description:
+      - The protected VM to restore, by O(vm.id), or by O(vm.name) and O(vm.resource_group). Giving both forms is refused.
   restore_type:
     description: What to restore.
     type: str
@@ -105,6 +94,7 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.vm
   - azure_backup.recovery_services.azure.WAIT
 attributes:
   check_mode:
