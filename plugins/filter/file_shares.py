@@ -60,7 +60,7 @@ def file_share_batches(entries, tagged_accounts=None, defaults=None):
         for share in entry.get("shares") or []:
             policy = share.get("policy") or entry.get("policy") or defaults.get("policy") or None
             batch["shares"].append({key: value for key, value in dict(share, policy=policy).items() if value not in (None, "")})
-    return [batches[key] for key in sorted(batches)]
+    return [dict(batches[key], label=f"{batches[key]['vault_name']} ({len(batches[key]['shares'])} shares)") for key in sorted(batches)]
 
 
 def file_share_coverage(results):

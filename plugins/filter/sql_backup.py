@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.azure_backup.recovery_services.plugins.filter.vm_backup import vault_resource_group, vm_identity, vm_key
+from ansible_collections.azure_backup.recovery_services.plugins.filter.vm_backup import loop_results, vault_resource_group, vm_identity, vm_key
 
 SERVER_KEYS = ("databases", "auto_protect", "policy", "inquire")
 
@@ -52,14 +52,13 @@ def sql_backup_batches(hostvars, hosts, defaults=None):
         if policy:
             server["policy"] = policy
         batches.setdefault(vault_key, {"vault_name": vault, "resource_group": group, "servers": []})["servers"].append(server)
-    return [batches[key] for key in sorted(batches)]
+    return [dict(batches[key], label=f"{batches[key]['vault_name']} ({len(batches[key]['servers'])} SQL Server VMs)") for key in sorted(batches)]
 
 
 def sql_backup_coverage(registered):
-    """Per vault, from the registered ``async_status`` results of the role: databases, changes, auto-protections and failures."""
+    """Per vault, from the role's registered vault_runs (or async_status) results: databases, changes, auto-protections and failures."""
     coverage = []
-    for result in registered.get("results") or []:
-        batch = (result.get("item") or {}).get("item") or {}
+    for batch, result in loop_results(registered):
         entries = (result.get("databases") or []) + (result.get("servers") or []) + (result.get("auto_protection") or [])
         failed = [entry for entry in entries if entry.get("error")]
         # The role registers with failed_when: false, so a failed run shows by its failed entries, or by having no summary

@@ -21,6 +21,25 @@ STATUS_ORDER = (ERROR, "Critical", "Warning", "Passed")
 
 # --- inventory -> batches ---------------------------------------------------------------------
 
+# The host variables the VM and SQL roles read (vm_identity, host_assignments, sql_backup's server entries).
+HOST_KEYS = ("azure_vm_id", "azure_vm_name", "azure_vm_resource_group", "resource_group", "id",
+             "azure_backup_vault", "azure_backup_vault_resource_group", "azure_backup_policy", "azure_backup_sql")
+
+
+def host_variables(hostvars, hosts):
+    """``{host: {variable: value}}`` with only the variables the VM and SQL roles read (HOST_KEYS), for each of ``hosts``.
+
+    Reading one host from ``hostvars`` costs Ansible a full variable merge (milliseconds a host); the batch
+    filters read any mapping of host -> variables, so a play that groups the same hosts several times (site.yml:
+    pre-checks, protection, SQL Server) reads ``hostvars`` once through this filter and hands the answer on.
+    """
+    found = {}
+    for host in hosts:
+        variables = hostvars[host]
+        found[host] = {key: variables[key] for key in HOST_KEYS if key in variables}
+    return found
+
+
 def vm_identity(variables):
     """The VM a host stands for, as a vm_protection ``vms`` entry without policy, or None for a non-VM host.
 
@@ -106,7 +125,7 @@ def vm_backup_batches(hostvars, hosts, defaults=None, skipped=None):
         batch["hosts"].append(host)
         batch["targets"].append(vm)
         batch["vms"].append(dict(vm, policy=policy) if policy else dict(vm))
-    return [batches[key] for key in sorted(batches)]
+    return [dict(batches[key], label=f"{batches[key]['vault_name']} ({len(batches[key]['vms'])} VMs)") for key in sorted(batches)]
 
 
 # --- pre-check results -> skips and table -----------------------------------------------------
@@ -114,8 +133,9 @@ def vm_backup_batches(hostvars, hosts, defaults=None, skipped=None):
 def loop_results(registered):
     """(batch, result) for each loop result of a registered task (a non-loop result counts as one).
 
-    The roles start one module run per vault with ``async`` and register ``async_status`` over the started
-    jobs: such a result's ``item`` is the started job, whose own ``item`` is the batch.
+    The roles run one module run per vault through ``vault_runs``: each result's ``item`` is the batch. A loop of
+    ``async_status`` over started ``async`` jobs works too: such a result's ``item`` is the started job, whose own
+    ``item`` is the batch.
     """
     results = registered.get("results") if isinstance(registered, dict) and "results" in registered else [registered]
     pairs = []
@@ -276,6 +296,7 @@ class FilterModule:
     def filters(self):
         return {
             "vm_backup_batches": vm_backup_batches,
+            "host_variables": host_variables,
             "precheck_rows": precheck_rows,
             "precheck_skips": precheck_skips,
             "precheck_failures": precheck_failures,

@@ -11,13 +11,29 @@ of each bucket from those headers; while a bucket is above its reserve requests 
 it they are spaced at the refill rate. A run therefore goes near the refill rate instead of
 emptying the bucket and collecting a storm of 429s. Threads share one pacer (one per task).
 
+The buckets are per subscription and principal, not per process: the roles run one module per vault at
+once, and each would otherwise pace itself at the full refill rate, together several times it. So the
+estimates live in a small file in the collection's cache directory (``_cache.cache_directory``), one per
+principal (``AZURE_CLIENT_ID``), read and updated under an exclusive lock for each request: every task
+of this controller signed in as that principal draws on one estimate. Where the file cannot be used,
+each task paces on its own, as before.
+
 Where the headers show a larger bucket (the older hourly model: 12,000 reads), nothing is paced.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
+from contextlib import contextmanager
+from urllib.parse import quote, urlsplit
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: each task paces on its own
+    fcntl = None
 
 try:
     from azure.core.pipeline.policies import HTTPPolicy
@@ -97,6 +113,16 @@ class BucketEstimate:
             return ticket, 0.0
         return ticket, (self.reserve - self.tokens) / self.refill_per_second
 
+    def state(self):
+        return {"tokens": self.tokens, "stamp": self.stamp, "issued": self.issued, "observed_ticket": self.observed_ticket}
+
+    def restore(self, state):
+        """Take over an estimate another task saved (``state``): its clock must be this one's (wall time)."""
+        if not state or state.get("stamp", 0) > self.clock() + 1:  # a future stamp: another clock; start afresh
+            return
+        self.tokens, self.stamp = state["tokens"], state["stamp"]
+        self.issued, self.observed_ticket = state["issued"], state["observed_ticket"]
+
     def observe(self, ticket, remaining):
         """Azure reported ``remaining`` after serving request ``ticket``.
 
@@ -110,14 +136,73 @@ class BucketEstimate:
         self.tokens = remaining - (self.issued - ticket - 1)
 
 
-class RateLimitPacer:
-    """The bucket estimates of one task, per (subscription, bucket); safe to share between threads."""
+def shared_estimates_path(environ=None):
+    """The file the tasks of this controller's principal (``AZURE_CLIENT_ID``, else one for all) keep their estimates in."""
+    from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cache import (  # pylint: disable=import-outside-toplevel
+        cache_directory,
+    )
 
-    def __init__(self, clock=time.monotonic, sleep=time.sleep):
+    env = os.environ if environ is None else environ
+    return os.path.join(cache_directory(env), "ratelimit-" + quote(env.get("AZURE_CLIENT_ID") or "default", safe="")[:100] + ".json")
+
+
+class SharedEstimates:
+    """Bucket estimates in a JSON file, updated under an exclusive ``flock``: shared by processes and threads alike."""
+
+    def __init__(self, path):
+        self.path = path
+
+    @contextmanager
+    def locked(self):
+        """The estimates ({key: state}) to read and change, written back when the block ends; None when the file cannot be used."""
+        try:
+            handle = open(self.path, "a+", encoding="utf-8")  # pylint: disable=consider-using-with
+        except OSError:
+            yield None
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            try:
+                estimates = json.loads(handle.read() or "{}")
+            except ValueError:  # a half-written file (a task killed mid-write): start afresh
+                estimates = {}
+            yield estimates
+            try:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(estimates))
+                handle.flush()
+            except OSError:
+                pass  # the next request starts from the last estimate written
+
+    @classmethod
+    def open(cls, path):
+        """The shared estimates at ``path``, or None when the file cannot be used (then each task paces alone)."""
+        if fcntl is None:
+            return None
+        try:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            with open(path, "a", encoding="utf-8"):
+                os.chmod(path, 0o600)
+        except OSError:
+            return None
+        return cls(path)
+
+
+class RateLimitPacer:
+    """The bucket estimates per (subscription, bucket); safe to share between threads.
+
+    By default shared with the other tasks of this controller through ``SharedEstimates`` (wall-clock time, as
+    processes share it). A pacer given its own ``clock`` (the unit tests) keeps its estimates in memory.
+    """
+
+    def __init__(self, clock=None, sleep=time.sleep, shared=None):
         self._buckets = {}
         self._lock = threading.Lock()
-        self._clock = clock
+        self._clock = clock or time.time
         self._sleep = sleep
+        self._shared = shared if shared is not None or clock else SharedEstimates.open(shared_estimates_path())
         self.waited_seconds = 0.0
 
     def _bucket(self, key):
@@ -126,11 +211,30 @@ class RateLimitPacer:
             self._buckets[key] = BucketEstimate(size, refill, self._clock)
         return self._buckets[key]
 
+    @contextmanager
+    def _estimate(self, key):
+        """The estimate of ``key``, up to date with what the other tasks did when it is shared."""
+        with self._lock:
+            bucket = self._bucket(key)
+            if self._shared is None:
+                yield bucket
+                return
+            name = "/".join(key)
+            with self._shared.locked() as estimates:
+                if estimates is None:  # the file went away: pace alone from here
+                    self._shared = None
+                    yield bucket
+                    return
+                bucket.restore(estimates.get(name))
+                yield bucket
+                estimates[name] = bucket.state()
+
     def before_request(self, method, url):
         """Wait until the request may go; returns the ticket to hand to ``after_response``."""
-        key = (subscription_of(url), bucket_of(method))
-        with self._lock:
-            ticket, delay = self._bucket(key).take()
+        # The host too: tasks against two ARM endpoints (two clouds, two emulators) do not share buckets.
+        key = (subscription_of(url), bucket_of(method), urlsplit(url).netloc.lower())
+        with self._estimate(key) as bucket:
+            ticket, delay = bucket.take()
             self.waited_seconds += delay
         if delay > 0:
             self._sleep(delay)
@@ -141,8 +245,8 @@ class RateLimitPacer:
         remaining = remaining_from_headers(headers, key[1])
         if remaining is None:
             return
-        with self._lock:
-            self._bucket(key).observe(number, remaining)
+        with self._estimate(key) as bucket:
+            bucket.observe(number, remaining)
 
 
 class RateLimitPacingPolicy(HTTPPolicy):

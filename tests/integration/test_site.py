@@ -65,7 +65,7 @@ def test_site_rolls_the_estate_out(first_run):
     for name, reason in SKIPPED.items():
         assert any(line.startswith(f"skipped  rsv-demo-weu/{name}: ") and reason in line for line in lines), (name, lines)
     # one pre-check and one protection run per vault, whatever the number of hosts
-    assert re.findall(r"=> \(item=(rsv-demo-\w+) \((\d+) VMs\)\)", output) == [
+    assert re.findall(r"^vm_(?:backup_precheck|protection) run for (rsv-demo-\w+) \((\d+) VMs\): ", output, re.MULTILINE) == [
         ("rsv-demo-neu", "2"), ("rsv-demo-weu", "7"), ("rsv-demo-neu", "2"), ("rsv-demo-weu", "4")]
     assert "skipping: no hosts matched" in output  # the empty mars_hosts group
     counts = classify(log)

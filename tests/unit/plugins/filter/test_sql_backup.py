@@ -33,12 +33,14 @@ def test_a_server_in_two_vaults_or_without_vault_is_refused():
         sql_backup_batches({"h": {"azure_vm_name": "v", "azure_vm_resource_group": "g", "azure_backup_sql": {"databases": []}}}, ["h"], {})
 
 
-def test_coverage_from_the_async_results():
+def test_coverage_from_the_vault_runs_and_async_results():
+    # vault_runs' results carry the batch as item; an async_status loop's the started job, whose item is the batch.
     registered = {"results": [
-        {"item": {"item": {"vault_name": "rsv-a"}}, "changed": True, "summary": {"total": 2, "changed": 1},
+        {"item": {"vault_name": "rsv-a"}, "changed": True, "summary": {"total": 2, "changed": 1},
          "databases": [{"name": "a"}, {"name": "b", "error": "x"}], "servers": [], "auto_protection": [{"instance": "I"}], "failed": True, "msg": "1 failed"},
-        {"item": {"item": {"vault_name": "rsv-b"}}, "changed": False, "summary": {"total": 1, "changed": 0}, "databases": [{"name": "c"}]},
-        {"item": {"item": {"vault_name": "rsv-c"}}, "failed": False, "msg": "policy x does not exist"}]}
+        {"item": {"ansible_job_id": "j1", "item": {"vault_name": "rsv-b"}}, "changed": False, "summary": {"total": 1, "changed": 0},
+         "databases": [{"name": "c"}]},
+        {"item": {"vault_name": "rsv-c"}, "failed": False, "msg": "policy x does not exist"}]}
     coverage = sql_backup_coverage(registered)
     assert [(entry["vault"], entry["databases"], entry["auto_protected"], len(entry["failed"]), entry["error"]) for entry in coverage] == [
         ("rsv-a", 2, 1, 1, "1 failed"), ("rsv-b", 1, 0, 0, ""), ("rsv-c", 0, 0, 0, "policy x does not exist")]

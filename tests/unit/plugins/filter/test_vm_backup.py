@@ -47,7 +47,8 @@ def test_extra_vms_and_default_vault():
     defaults = {"vault": "rsv-weu", "vault_resource_group": "rg-backup", "vms": [{"name": "vm-x", "resource_group": "rg-app"}]}
     batches = filters.vm_backup_batches({}, [], defaults)
     assert batches == [{"vault_name": "rsv-weu", "resource_group": "rg-backup", "hosts": ["vm-x"],
-                        "targets": [{"name": "vm-x", "resource_group": "rg-app"}], "vms": [{"name": "vm-x", "resource_group": "rg-app"}]}]
+                        "targets": [{"name": "vm-x", "resource_group": "rg-app"}], "vms": [{"name": "vm-x", "resource_group": "rg-app"}],
+                       "label": "rsv-weu (1 VMs)"}]
 
 
 def test_a_vm_twice_in_one_vault_counts_once_and_in_two_vaults_fails():
@@ -191,5 +192,18 @@ def test_coverage_table_totals_and_reasons():
 
 
 def test_filters_are_registered():
-    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "precheck_rows", "precheck_skips", "precheck_failures",
+    assert set(filters.FilterModule().filters()) == {"vm_backup_batches", "host_variables", "precheck_rows", "precheck_skips", "precheck_failures",
                                                      "precheck_table", "backup_coverage", "coverage_table"}
+
+
+def test_host_variables_keep_only_what_the_batches_read():
+    hostvars = {"vm-1": {"azure_vm_name": "vm-1", "azure_vm_resource_group": "rg-app", "azure_backup_vault": "rsv-weu", "ansible_host": "10.0.0.4"},
+                "db-1": {"id": "/subscriptions/s/resourceGroups/rg-db/providers/Microsoft.Compute/virtualMachines/db-1",
+                         "azure_backup_vault": "rsv-weu", "azure_backup_sql": {"databases": ["sales"]}},
+                "web": {"ansible_host": "10.0.0.9"}}
+    found = filters.host_variables(hostvars, ["vm-1", "db-1", "web"])
+    assert found == {"vm-1": {"azure_vm_name": "vm-1", "azure_vm_resource_group": "rg-app", "azure_backup_vault": "rsv-weu"},
+                     "db-1": {"id": hostvars["db-1"]["id"], "azure_backup_vault": "rsv-weu", "azure_backup_sql": {"databases": ["sales"]}},
+                     "web": {}}
+    defaults = {"vault_resource_group": "rg-backup"}
+    assert filters.vm_backup_batches(found, ["vm-1", "db-1", "web"], defaults) == filters.vm_backup_batches(hostvars, ["vm-1", "db-1", "web"], defaults)

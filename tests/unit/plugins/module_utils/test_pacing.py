@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _pacing as pacing
 
 SUB = "https://arm/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/x"
@@ -117,3 +119,36 @@ def test_threads_share_one_pacer_safely():
     # 100 requests below the reserve: each waits one refill slot (0.1 s) longer than the one before.
     assert len(slept) == 100
     assert sorted(round(wait, 3) for wait in slept) == [round(0.1 * index, 3) for index in range(1, 101)]
+
+
+def test_tasks_of_one_principal_share_their_estimates(tmp_path):
+    """Two pacers (two tasks) on one estimates file: what one learnt and spent, the other paces by."""
+    fake = FakeTime()
+    shared = pacing.SharedEstimates.open(str(tmp_path / "ratelimit-principal.json"))
+    first = pacing.RateLimitPacer(clock=fake.clock, sleep=fake.sleep, shared=shared)
+    second = pacing.RateLimitPacer(clock=fake.clock, sleep=fake.sleep, shared=shared)
+    url = "https://management.azure.com/subscriptions/SUB/resourceGroups/rg/providers/x/y?api-version=1"
+    ticket = first.before_request("PUT", url)
+    first.after_response(ticket, {"x-ms-ratelimit-remaining-subscription-writes": "25"})
+    # The first task learnt 25 writes are left; the second spends them down to the reserve (20), then waits.
+    for dummy in range(5):
+        second.before_request("PUT", url)
+    assert second.waited_seconds == 0
+    second.before_request("PUT", url)
+    assert second.waited_seconds == pytest.approx(0.1)
+    # ... and the first task's next request goes a refill interval after the second's (at 0.1 s), as one task's would.
+    first.before_request("PUT", url)
+    assert first.waited_seconds == pytest.approx(0.1)
+    assert fake.now == pytest.approx(0.2)
+
+
+def test_estimates_path_is_per_principal(tmp_path):
+    environ = {"AZURE_BACKUP_CACHE_DIR": str(tmp_path), "AZURE_CLIENT_ID": "app/1"}
+    assert pacing.shared_estimates_path(environ) == str(tmp_path / "ratelimit-app%2F1.json")
+    assert pacing.shared_estimates_path({"AZURE_BACKUP_CACHE_DIR": str(tmp_path)}) == str(tmp_path / "ratelimit-default.json")
+
+
+def test_unusable_estimates_file_leaves_each_task_pacing_alone(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert pacing.SharedEstimates.open(str(blocker / "sub" / "ratelimit.json")) is None
