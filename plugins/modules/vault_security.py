@@ -31,6 +31,7 @@ options:
     description: Name of the vault. The vault must exist (create it with M(azure_backup.recovery_services.rsv_vault)).
     type: str
     required: true
+    aliases: [vault_name]
   resource_group:
     description: Resource group of the vault.
     type: str
@@ -413,7 +414,7 @@ def check_options(module):
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            name=dict(type="str", required=True),
+            name=dict(type="str", required=True, aliases=["vault_name"]),
             resource_group=dict(type="str", required=True),
             soft_delete=dict(type="str", choices=["Enabled", "Disabled", "AlwaysON"]),
             soft_delete_retention_days=dict(type="int"),
