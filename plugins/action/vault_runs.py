@@ -63,6 +63,10 @@ class ActionModule(ActionBase):
         for index, entry in enumerate(results):  # one line per run, as a loop prints one per item
             display.display(f"{module.resolved_fqcn.rsplit('.', 1)[-1]} run for {entry['item'].get('label', index)}: {outcome(entry)}")
         result.update(changed=any(entry.get("changed") for entry in results), results=results)
+        failed = [entry for entry in results if entry.get("failed")]
+        if failed:  # as a loop fails when an item failed; the roles that report failures per item set failed_when: false
+            result.update(failed=True, msg=f"{len(failed)} of {len(results)} runs failed: "
+                          + "; ".join(f"{entry['item'].get('label', '?')}: {entry.get('msg', 'no message')}" for entry in failed))
         diffs = [diff for entry in results for diff in ([entry["diff"]] if isinstance(entry.get("diff"), dict) else entry.get("diff") or [])]
         if diffs:
             result["diff"] = diffs
@@ -70,10 +74,8 @@ class ActionModule(ActionBase):
 
     def _start(self, module, batch, args, task_vars):
         """Start ``module`` for one batch as an async job (as ``async:`` with ``poll: 0`` would); its start answer, or why it failed."""
-        missing = [key for key in args["batch_options"].values() if key not in batch]
-        if missing:
-            raise AnsibleActionFail(f"batch_options: the batch has no {', '.join(missing)}")
-        module_args = dict(args["options"], **{option: batch[key] for option, key in args["batch_options"].items()})
+        # A key the batch lacks leaves its option out (as default(omit) would).
+        module_args = dict(args["options"], **{option: batch[key] for option, key in args["batch_options"].items() if key in batch})
         module_args = _apply_action_arg_defaults(module, self._task, module_args, self._templar)
         async_val = self._task.async_val
         self._task.async_val = args["timeout"]  # async_wrapper's time limit

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.azure_backup.recovery_services.plugins.filter.vm_backup import loop_results, vault_resource_group, vm_identity, vm_key
+from ansible_collections.azure_backup.recovery_services.plugins.filter.vm_backup import host_mapping, loop_results, vault_resource_group, vm_identity, vm_key
 
 SERVER_KEYS = ("databases", "auto_protect", "policy", "inquire")
 
 
 def _server_entries(hostvars, hosts, defaults):
     """(label, variables) of each inventory host with ``azure_backup_sql``, then of each ``defaults.servers`` entry."""
+    hostvars = host_mapping(hostvars)
     for host in hosts:
         variables = hostvars[host]
         if variables.get("azure_backup_sql"):

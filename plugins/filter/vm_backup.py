@@ -9,9 +9,11 @@ rather than in long Jinja. Each filter is documented in a sidecar file (plugins/
 
 from __future__ import annotations
 
+import json
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.json import AnsibleJSONEncoder
 
 VM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.Compute/virtualMachines/([^/]+)$", re.IGNORECASE)
 # Error: the VM could not be checked (an Azure error). It is never skipped: vm_protection checks it again.
@@ -27,17 +29,24 @@ HOST_KEYS = ("azure_vm_id", "azure_vm_name", "azure_vm_resource_group", "resourc
 
 
 def host_variables(hostvars, hosts):
-    """``{host: {variable: value}}`` with only the variables the VM and SQL roles read (HOST_KEYS), for each of ``hosts``.
+    """JSON of ``{host: {variable: value}}`` with only the variables the VM and SQL roles read (HOST_KEYS), for each of ``hosts``.
 
     Reading one host from ``hostvars`` costs Ansible a full variable merge (milliseconds a host); the batch
-    filters read any mapping of host -> variables, so a play that groups the same hosts several times (site.yml:
+    filters take this answer in place of ``hostvars``, so a play that groups the same hosts several times (site.yml:
     pre-checks, protection, SQL Server) reads ``hostvars`` once through this filter and hands the answer on.
+    JSON text rather than a mapping: Ansible passes a string on as one value, where it would template each of a
+    mapping's thousands of values every time a task reads it (ansible-core 2.19's lazy templating).
     """
     found = {}
     for host in hosts:
         variables = hostvars[host]
         found[host] = {key: variables[key] for key in HOST_KEYS if key in variables}
-    return found
+    return json.dumps(found, cls=AnsibleJSONEncoder)
+
+
+def host_mapping(hostvars):
+    """``hostvars`` as the batch filters read it: itself, or the mapping in host_variables' JSON text."""
+    return json.loads(hostvars) if isinstance(hostvars, str) else hostvars
 
 
 def vm_identity(variables):
@@ -80,6 +89,7 @@ def vault_resource_group(vault, variables, defaults):
 
 def host_assignments(hostvars, hosts, defaults):
     """(host, vm, vault, vault resource group, policy) for each host that stands for an Azure VM, then each extra VM."""
+    hostvars = host_mapping(hostvars)
     entries = [(host, hostvars[host]) for host in hosts]
     entries += [(entry.get("host") or vm_label(entry) or "?", dict(
         azure_vm_id=entry.get("id"), azure_vm_name=entry.get("name"), azure_vm_resource_group=entry.get("resource_group"),

@@ -12,7 +12,8 @@ short_description: Run a module once per vault batch, all the vaults at once, an
 version_added: 1.1.0
 description:
   - Starts O(module) once per entry of O(batches), all at once (as C(async) with C(poll=0) would), then waits for every
-    run in the same task, and returns each run's answer with its batch.
+    run in the same task, and returns each run's answer with its batch. It prints one line per run, named by the batch's
+    C(label) when it has one. The task fails when a run failed, as a loop does when an item failed.
   - What the vm_agent, vm_backup and sql_backup roles use for their one run per vault. Unlike a loop of C(async) starts
     followed by a loop of M(ansible.builtin.async_status) polls, it templates no loop item (a vault's thousands of VMs)
     per start or poll, and on a local connection (the roles delegate to C(localhost)) it reads the runs' result files
@@ -30,7 +31,9 @@ options:
     elements: dict
     required: true
   batch_options:
-    description: Option of O(module) -> key of a batch whose value it takes, for example V({vault_name: vault_name, vms: vms}).
+    description:
+      - Option of O(module) -> key of a batch whose value it takes, for example V({vault_name: vault_name, vms: vms}).
+      - A key a batch does not have leaves that option out of its run.
     type: dict
     required: true
   options:

@@ -1,5 +1,7 @@
 """Grouping hosts into vault batches and summarising results (plugins/filter/vm_backup.py)."""
 
+import json
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -202,7 +204,7 @@ def test_host_variables_keep_only_what_the_batches_read():
                          "azure_backup_vault": "rsv-weu", "azure_backup_sql": {"databases": ["sales"]}},
                 "web": {"ansible_host": "10.0.0.9"}}
     found = filters.host_variables(hostvars, ["vm-1", "db-1", "web"])
-    assert found == {"vm-1": {"azure_vm_name": "vm-1", "azure_vm_resource_group": "rg-app", "azure_backup_vault": "rsv-weu"},
+    assert json.loads(found) == {"vm-1": {"azure_vm_name": "vm-1", "azure_vm_resource_group": "rg-app", "azure_backup_vault": "rsv-weu"},
                      "db-1": {"id": hostvars["db-1"]["id"], "azure_backup_vault": "rsv-weu", "azure_backup_sql": {"databases": ["sales"]}},
                      "web": {}}
     defaults = {"vault_resource_group": "rg-backup"}
