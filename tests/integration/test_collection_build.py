@@ -33,17 +33,20 @@ def run(command, cwd, env=None):
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """(the fresh collections path, the tarball's file list)."""
+def tarball(tmp_path_factory):
     build_dir = tmp_path_factory.mktemp("build")
-    fresh = tmp_path_factory.mktemp("collections")
     run([BIN / "ansible-galaxy", "collection", "build", "--output-path", build_dir, ROOT], cwd=build_dir)
     version = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))["version"]
-    tarball = build_dir / f"azure_backup-recovery_services-{version}.tar.gz"
-    listing = run(["tar", "tzf", tarball], cwd=build_dir).split()
+    return build_dir / f"azure_backup-recovery_services-{version}.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def installed(tarball, tmp_path_factory):
+    """The fresh collections path the tarball is installed into."""
+    fresh = tmp_path_factory.mktemp("collections")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(fresh))
-    run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", fresh, tarball], cwd=build_dir, env=env)
-    return fresh, listing
+    run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", fresh, tarball], cwd=tarball.parent, env=env)
+    return fresh
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +72,8 @@ def playbook(fresh, workdir, emulator, name, *args):
     return run([BIN / "ansible-playbook", f"{COLLECTION}.{name}", "-i", inventory, *args], cwd=workdir, env=fresh_env(emulator, fresh))
 
 
-def test_the_tarball_ships_the_collection_and_not_the_checkout_tooling(installed):
-    _, listing = installed
+def test_the_tarball_ships_the_collection_and_not_the_checkout_tooling(tarball):
+    listing = run(["tar", "tzf", tarball], cwd=tarball.parent).split()
     for shipped in ("LICENSE", "README.md", "meta/runtime.yml", "meta/execution-environment.yml", "requirements.txt", "playbooks/site.yml",
                     "playbooks/templates/backup-audit.html.j2", "tests/emulator/armemu/__main__.py", "tests/integration/conftest.py",
                     "scripts/emulator_env.py", "roles/vault/meta/argument_specs.yml"):
@@ -80,7 +83,7 @@ def test_the_tarball_ships_the_collection_and_not_the_checkout_tooling(installed
 
 
 def test_the_installed_collection_is_the_only_one_found(installed, tmp_path):
-    fresh, _ = installed
+    fresh = installed
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(fresh), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="False")
     listing = json.loads(run([BIN / "ansible-galaxy", "collection", "list", "--format", "json"], cwd=tmp_path, env=env))
     holding_it = [path for path, collections in listing.items() if COLLECTION in collections]
@@ -88,7 +91,7 @@ def test_the_installed_collection_is_the_only_one_found(installed, tmp_path):
 
 
 def test_site_and_audit_run_by_name_from_the_installed_collection(installed, demo, tmp_path):
-    fresh, _ = installed
+    fresh = installed
     output = playbook(fresh, tmp_path, demo, "site")
     assert "failed=0" in output and "TASK [Print the backup coverage per vault]" in output
     assert demo.control("GET", "requests")["writes"] > 0, "the rollout wrote to the emulator"
@@ -103,6 +106,6 @@ def test_site_and_audit_run_by_name_from_the_installed_collection(installed, dem
 
 @pytest.mark.parametrize("name", ["file_recovery", "restore_drill"])
 def test_the_other_playbooks_resolve_by_name(installed, demo, tmp_path, name):
-    fresh, _ = installed
+    fresh = installed
     output = playbook(fresh, tmp_path, demo, name, "--syntax-check")
     assert f"playbook: {installed_root(fresh)}/playbooks/{name}.yml" in output
