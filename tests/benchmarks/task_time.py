@@ -4,7 +4,8 @@
 
 An unchanged ``rsv_vault`` task and ``ansible.builtin.ping`` run alternately (``ansible localhost -m``),
 so both see the same machine load; the figure to read is ``ratio_rsv_vault_to_ping`` (medians), or on
-a busy machine ``cpu_ratio_rsv_vault_to_ping`` (CPU seconds of the whole ``ansible`` run, which load barely moves).
+a busy machine ``cpu_ratio_rsv_vault_to_ping`` (CPU seconds of the whole ``ansible`` run, which load barely moves)
+and ``module_process_cpu_seconds_median`` (the module processes alone, ``python -m``, alternately).
 ``--collections`` measures another checkout (a directory holding ``ansible_collections/``), e.g. an
 older commit exported with ``git archive``, for a before/after comparison.  ``--token-cache`` sets
 ``AZURE_BACKUP_TOKEN_CACHE`` for the rsv_vault runs (the cache file it creates is removed afterwards).
@@ -105,13 +106,14 @@ def module_processes(emulator, module_args, runs, collections, token_cache):
     commands = {"rsv_vault": [sys.executable, "-m", "ansible_collections.azure_backup.recovery_services.plugins.modules.rsv_vault", files["rsv_vault"]],
                 "ping": [sys.executable, "-m", "ansible.modules.ping", files["ping"]]}
     timed(commands["rsv_vault"], env)
-    samples = {"rsv_vault": [], "ping": []}
+    samples, cpu = {"rsv_vault": [], "ping": []}, {"rsv_vault": [], "ping": []}
     for dummy in range(runs):
         for name, command in commands.items():
-            samples[name].append(timed(command, env))
+            samples[name].append(timed(command, env, cpu[name]))
     for path in files.values():
         os.unlink(path)
-    return {name: round(statistics.median(values), 3) for name, values in samples.items()}
+    return ({name: round(statistics.median(values), 3) for name, values in samples.items()},
+            {name: round(statistics.median(values), 3) for name, values in cpu.items()})
 
 
 def main():
@@ -128,7 +130,7 @@ def main():
     try:
         module_args = "name=rsv-timing resource_group=rg-backup-weu location=westeurope"
         vault_samples, ping_samples, (vault_cpu, ping_cpu) = side_by_side(emulator, module_args, args.runs, args.collections, args.token_cache)
-        report["module_process_seconds_median"] = module_processes(emulator, module_args, args.runs, args.collections, args.token_cache)
+        report["module_process_seconds_median"], module_cpu = module_processes(emulator, module_args, args.runs, args.collections, args.token_cache)
     finally:
         emulator.process.terminate()
         if args.token_cache and not token_file_existed and token_file.exists():
@@ -142,6 +144,10 @@ def main():
     # CPU time barely moves with the machine's load; on a busy machine it is the steadier comparison.
     report["cpu_seconds_median"] = {"rsv_vault": round(statistics.median(vault_cpu), 3), "ping": round(statistics.median(ping_cpu), 3)}
     report["cpu_ratio_rsv_vault_to_ping"] = round(statistics.median(vault_cpu) / statistics.median(ping_cpu), 3)
+    # The module process alone (no controller): what the collection's own code and imports cost.
+    report["module_process_cpu_seconds_median"] = module_cpu
+    report["module_process_cpu_ratio"] = round(module_cpu["rsv_vault"] / module_cpu["ping"], 3)
+    report["load_average"] = os.getloadavg()
     print(json.dumps(report, indent=2))
 
 
