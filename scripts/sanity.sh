@@ -2,8 +2,12 @@
 # ansible-test sanity needs the collection under .../ansible_collections/<ns>/<name>/.
 # Copy the files git knows (tracked and new, not ignored) into such a tree and run it there.
 # The tree's tests/output (ansible-test's venvs) is kept between runs; runs are serialised.
+# TEST_LEG=2.20 (a leg of README's "Support matrix") runs that leg's ansible-test on its Python.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$ROOT/.venv"
+[ -z "${TEST_LEG:-}" ] || venv="$ROOT/.cache/venv-$TEST_LEG"
+python_version="$("$venv/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
 # Outside the checkout: inside it, ansible-test would ask git and skip ignored paths.
 base="${TMPDIR:-/tmp}/azure_backup_sanity_$(id -u)"
 tree="$base/ansible_collections/azure_backup/recovery_services"
@@ -17,7 +21,7 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
   [ -e "$file" ] && { mkdir -p "$tree/$(dirname "$file")"; cp -p "$file" "$tree/$file"; }
 done
 cd "$tree"
-ansible_test=("$ROOT/.venv/bin/ansible-test" sanity --venv --python 3.11)
+ansible_test=("$venv/bin/ansible-test" sanity --venv --python "$python_version")
 if command -v pwsh >/dev/null 2>&1; then
   "${ansible_test[@]}" "$@"
 else

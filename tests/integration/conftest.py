@@ -1,4 +1,10 @@
-"""Start the ARM emulator once per test session and run playbooks against it."""
+"""Start the ARM emulator once per test session and run playbooks against it.
+
+Safe under pytest-xdist (scripts/test.sh runs this stage with ``-n 2 --dist loadgroup``): every
+worker is a session of its own, with its own emulator (port 0, its own state directory) and its
+own metadata cache directory; each module whose tests share a module-scoped fixture (a rolled-out
+estate, a built collection) is kept on one worker, so that fixture is built once.
+"""
 
 import json
 import os
@@ -19,6 +25,12 @@ from emulator_env import emulator_environment  # noqa: E402  pylint: disable=wro
 EMULATOR_PATH = ROOT / "tests" / "emulator"
 INTEGRATION = ROOT / "tests" / "integration"
 DEFAULT_ESTATE = INTEGRATION / "estate.yml"
+# Modules whose tests need nothing but the session's emulator (reset by each test): spread one test
+# at a time over the workers. Every other module's tests stay together on one worker.
+SPREAD_MODULES = ("test_targets",)
+# Each session (each xdist worker) caches the emulator's cloud metadata in its own directory, not in
+# the user's ~/.cache where an earlier emulator on the same port may have left a document.
+os.environ.setdefault("AZURE_BACKUP_CACHE_DIR", tempfile.mkdtemp(prefix="azure-backup-cache-"))
 
 
 class RunningEmulator:
@@ -92,3 +104,13 @@ def emulator():
     yield running
     running.process.terminate()
     running.process.wait(timeout=10)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ not in SPREAD_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
