@@ -256,9 +256,9 @@ class ProtectionRun:
         changing = [plan for plan in plans if plan["steps"] and not plan["error"]]
         extras = self.extras()
         changed = any(result["changed"] for result in results) or self.changed_elsewhere(extras)
-        return dict({self.ITEMS_KEY: results}, **extras, changed=changed, summary=summary(results),
-                    requests=self.counters(), diff={"before": {self.ITEMS_KEY: {plan["label"]: plan["before"] for plan in changing}},
-                                                      "after": {self.ITEMS_KEY: {plan["label"]: plan["after"] for plan in changing}}})
+        diff = {"before": {self.ITEMS_KEY: {plan["label"]: plan["before"] for plan in changing}},
+                "after": {self.ITEMS_KEY: {plan["label"]: plan["after"] for plan in changing}}}
+        return dict({self.ITEMS_KEY: results}, **extras, changed=changed, summary=summary(results), requests=self.counters(), diff=diff)
 
     def refuse_partial(self, plans):
         """With ``all_or_nothing``, any item's error fails the task before any write."""

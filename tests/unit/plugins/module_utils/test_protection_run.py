@@ -122,9 +122,9 @@ def test_all_or_nothing_writes_nothing_when_an_item_fails():
 
 def test_wait_false_awaits_only_what_a_later_step_needs():
     module = Module(wait=False)
-    run = MemoryRun(module, [("a", "Daily")], {"a": dict(protected("a", state="ProtectionStopped"),
-                                                            properties={"protectionState": "ProtectionStopped", "policyName": "Daily",
-                                                                        "isScheduledForDeferredDelete": True})})
+    soft_deleted = {"id": protected("a")["id"],
+                    "properties": {"protectionState": "ProtectionStopped", "policyName": "Daily", "isScheduledForDeferredDelete": True}}
+    run = MemoryRun(module, [("a", "Daily")], {"a": soft_deleted})
     result = run.run()
     assert run.sent == [("a", "undelete"), ("a", "protect")]
     assert module.session.awaited == ["undelete thing rg/a"], "the undelete is awaited (protect needs it), the protect is not"
