@@ -26,13 +26,13 @@ options:
     type: str
     required: true
   batches:
-    description: One entry per run, for example one per vault as the P(azure_backup.recovery_services.vm_backup_batches#filter) filter returns them.
+    description: One entry per run, for example one per vault, as the P(azure_backup.recovery_services.vm_backup_batches#filter) filter returns them.
     type: list
     elements: dict
     required: true
   batch_options:
     description:
-      - Option of O(module) -> key of a batch whose value it takes, for example V({vault_name: vault_name, vms: vms}).
+      - "Option of O(module) -> key of a batch whose value it takes, for example V({vault_name: vault_name, vms: vms})."
       - A key a batch does not have leaves that option out of its run.
     type: dict
     required: true
