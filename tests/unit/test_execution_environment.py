@@ -56,7 +56,8 @@ def test_ansible_builder_creates_the_context_on_the_ee_minimal_base(tmp_path):
     containerfile = (context / "Containerfile").read_text(encoding="utf-8")
     assert f'ARG EE_BASE_IMAGE="{builder["images"]["base_image"]["name"]}"' in containerfile
     assert 'ARG PKGMGR="/usr/bin/microdnf"' in containerfile
-    assert "ansible-core>=2.17 ansible-runner>=2.4" in containerfile
+    oldest_core = ".".join(load("meta/runtime.yml")["requires_ansible"].lstrip(">=").split(".")[:2])
+    assert f"ansible-core>={oldest_core} ansible-runner>=2.4" in containerfile, "the EE's ansible-core minimum is requires_ansible's"
     assert (context / "_build" / "collections" / Path(tarball).name).is_file()
     assert yaml.safe_load((context / "_build" / "requirements.yml").read_text(encoding="utf-8")) == builder["dependencies"]["galaxy"]
 
