@@ -23,7 +23,7 @@ BIN = Path(sys.executable).parent
 COLLECTION = "azure_backup.recovery_services"
 DEMO_ESTATE = ROOT / "tests" / "emulator" / "estates" / "demo.yml"
 CHECKOUT_ONLY = (".venv/", ".cache/", ".ci/", ".gitignore", "requirements-test.txt", "execution-environment.yml", "scripts/test.sh",
-                 "scripts/bootstrap.sh", "dist/")
+                 "scripts/bootstrap.sh", "scripts/docs.py", "scripts/release_changelog.py", "scripts/tools/", "dist/")
 
 
 def run(command, cwd, env=None):
