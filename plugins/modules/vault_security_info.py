@@ -20,6 +20,7 @@ options:
   name:
     description: Name of the vault. Needs O(resource_group). An empty list when it does not exist.
     type: str
+    aliases: [vault_name]
   resource_group:
     description:
       - Resource group of the vault named in O(name); without O(name), every vault of this resource group.
@@ -138,7 +139,7 @@ class VaultSecurityReader:
 def main():
     module = AzureBackupModule(
         argument_spec=dict(
-            name=dict(type="str"),
+            name=dict(type="str", aliases=["vault_name"]),
             resource_group=dict(type="str"),
         ),
         clients=("recoveryservices", "backup"),
