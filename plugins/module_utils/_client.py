@@ -206,16 +206,22 @@ def resolve_settings(params, environ=None, credentials_file=None):
     }
 
 
-def check_sign_in_options(params, source):
-    """Refuse options that contradict each other, naming them (before any file is read or request sent)."""
-    given = [name for name in ("secret", "x509_certificate_path", "ad_user") if params.get(name)]
-    if bool(params.get("ad_user")) != bool(params.get("password")):
-        raise AzureConfigurationError("ad_user and password go together: give both to sign in as a user, or neither")
-    if params.get("thumbprint") and not params.get("x509_certificate_path"):
-        raise AzureConfigurationError("thumbprint names the certificate in x509_certificate_path: give x509_certificate_path too")
+def check_one_way_to_sign_in(values, where=""):
+    """Refuse two ways to sign in at once, or half of one, among ``values`` (options, or a profile named by ``where``)."""
+    given = [name for name in ("secret", "x509_certificate_path", "ad_user") if values.get(name)]
+    if bool(values.get("ad_user")) != bool(values.get("password")):
+        raise AzureConfigurationError(f"ad_user and password go together{where}: give both to sign in as a user, or neither")
+    if values.get("thumbprint") and not values.get("x509_certificate_path"):
+        raise AzureConfigurationError(f"thumbprint names the certificate in x509_certificate_path{where}: give x509_certificate_path too")
     if len(given) > 1:
         names = " and ".join("ad_user/password" if name == "ad_user" else name for name in given)
-        raise AzureConfigurationError(f"{names} are different ways to sign in: give only one of secret, x509_certificate_path, ad_user/password")
+        raise AzureConfigurationError(f"{names} are different ways to sign in{where}: give only one of secret, x509_certificate_path, ad_user/password")
+    return given
+
+
+def check_sign_in_options(params, source):
+    """Refuse options that contradict each other, naming them (before any file is read or request sent)."""
+    given = check_one_way_to_sign_in(params)
     if given and params.get("profile"):
         raise AzureConfigurationError(f"profile and {given[0]} are different ways to sign in: give the profile, or the credential options, not both")
     if source in ("cli", "msi", "workload_identity"):
@@ -230,11 +236,13 @@ def check_sign_in_options(params, source):
 
 def _profile_for(params, env, source, env_fields, credentials_file):
     """The azure.azcollection profile this task reads (a dict with its ``name``), or {} when none applies."""
-    name = params.get("profile") or (None if source == "env" and not env.get(PROFILE_VARIABLE) else env.get(PROFILE_VARIABLE))
+    name = params.get("profile") or env.get(PROFILE_VARIABLE)
     if source in ("cli", "msi", "workload_identity"):
         return {}
     if name or source == "credential_file":
-        return read_profile(name or "default", credentials_file, required=True)
+        profile = read_profile(name or "default", credentials_file, required=True)
+        check_one_way_to_sign_in(profile, f" (profile {profile['name']!r} of {credentials_file or CREDENTIALS_FILE})")
+        return profile
     has_credential = any(params.get(field) for field in SIGN_IN_FIELDS) or any(env_fields.values())
     if source == "auto" and not has_credential:
         profile = read_profile("default", credentials_file, required=False)

@@ -217,3 +217,9 @@ def test_cached_tokens_serve_only_service_principals_with_the_plain_file_cache(m
         assert type(session_for(dict(principal, **changed)).credential).__name__ != "CachedTokenCredential", changed
     monkeypatch.setattr(client.sys, "platform", "darwin")
     assert type(session_for(principal).credential).__name__ != "CachedTokenCredential"
+
+
+def test_a_profile_with_two_ways_to_sign_in_is_refused(tmp_path):
+    path = write_profiles(tmp_path, "[prod]\nsubscription_id = s\nsecret = x\nx509_certificate_path = /c.pem\n")
+    with pytest.raises(client.AzureConfigurationError, match=r"secret and x509_certificate_path are different ways to sign in \(profile 'prod' of "):
+        client.resolve_settings({"profile": "prod"}, {}, credentials_file=path)
