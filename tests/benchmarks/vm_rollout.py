@@ -293,12 +293,12 @@ def bench_case(vms, profile, subscriptions, args):
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     estate_path, command = estate_files(workdir, vms_per_vault, subscriptions, args.playbook)
     extra_args = ["--profile", profile, "--lro-delay", args.lro_delay]
-    runs = ("first_rollout", "no_change")
+    runs = tuple(args.runs)
     if args.keep_state:
         # The estate after a first rollout, kept per case: a later call measures only the no-change run.
         state_file = args.keep_state / f"{vms}-{profile}-{len(subscriptions)}-{args.playbook}.json"
         args.keep_state.mkdir(parents=True, exist_ok=True)
-        runs = runs[1:] if state_file.exists() else runs
+        runs = tuple(run for run in runs if run != "first_rollout") if state_file.exists() else runs
         extra_args += ["--state-file", str(state_file)]
     emulator = (start_emulator_on_state if args.keep_state else start_emulator)(estate=estate_path, extra_args=extra_args)
     try:
@@ -349,6 +349,8 @@ def main():
                         help="site: playbooks/site.yml over a generated inventory; modules: vm_protection once per vault")
     parser.add_argument("--task-seconds", action="store_true", help="also report where each run's time goes (per-task seconds)")
     parser.add_argument("--output", type=Path, help="also write the reports as JSON to this file")
+    parser.add_argument("--runs", nargs="+", choices=("first_rollout", "no_change"), default=["first_rollout", "no_change"],
+                        help="which runs to measure (the no-change run needs the first, or a kept world)")
     parser.add_argument("--keep-state", type=Path, metavar="DIR",
                         help="keep each case's emulator world in DIR; when it is there already, run only the no-change run on it")
     args = parser.parse_args()
