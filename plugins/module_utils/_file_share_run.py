@@ -27,10 +27,12 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cl
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import (
     AZURE_STORAGE, BACKUP_LOCK, BLOB_REFUSAL, ON_DEMAND_RETENTION_DAYS, account_refusal, container_account_id, inquire_account,
     item_share_key, list_account_locks, list_protectable_shares, list_protected_shares, list_shares, list_storage_accounts,
-    list_storage_containers, protect_share_body, protectable_share_key, register_account, resolve_share_ref, share_job_key,
-    stop_share_body, trigger_share_backup, undelete_share_body, unregister_account,
+    list_storage_containers, protectable_share_key, register_account, resolve_share_ref, share_item, share_job_key,
+    trigger_share_backup, unregister_account,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES, backup_expiry
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import (
+    PROTECT, STOP_STATES, backup_expiry, protect_body, stop_body, undelete_body,
+)
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_run import ProtectionRun, check_run_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
@@ -290,15 +292,14 @@ class ShareRun(ProtectionRun):
     # --- writing: items, and reporting --------------------------------------------------------------
 
     def start_step(self, plan, step):
-        account_id, names = plan["ref"]["account_id"], plan["names"]
+        share, names = share_item(plan["ref"]["account_id"]), plan["names"]
         if step == "undelete":
-            return item_put(self.session, self.vault, self.resource_group, names, undelete_share_body(account_id))
+            return item_put(self.session, self.vault, self.resource_group, names, undelete_body(share))
         if step == "protect":
-            return item_put(self.session, self.vault, self.resource_group, names,
-                            protect_share_body(account_id, self.policies[plan["policy"].lower()]["id"]))
+            return item_put(self.session, self.vault, self.resource_group, names, protect_body(share, self.policies[plan["policy"].lower()]["id"]))
         if step == "stop":
             policy_id = (plan["item"]["properties"].get("policyId") or "") if plan["item"] else ""
-            return item_put(self.session, self.vault, self.resource_group, names, stop_share_body(account_id, STOP_STATES[self.params["retain"]], policy_id))
+            return item_put(self.session, self.vault, self.resource_group, names, stop_body(share, STOP_STATES[self.params["retain"]], policy_id))
         if step == "delete":
             return item_delete(self.session, self.vault, self.resource_group, names)
         return trigger_share_backup(self.session, self.vault, self.resource_group, names, self.expiry)

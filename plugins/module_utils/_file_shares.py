@@ -118,20 +118,9 @@ def register_body(account_id):
                            "friendlyName": account_id.rsplit("/", 1)[-1], "acquireStorageAccountLock": "Acquire"}}
 
 
-def protect_share_body(account_id, policy_id):
-    return {"properties": {"protectedItemType": SHARE_ITEM_TYPE, "sourceResourceId": account_id, "policyId": policy_id}}
-
-
-def stop_share_body(account_id, stop_state, policy_id=""):
-    body = protect_share_body(account_id, policy_id if stop_state == "BackupsSuspended" else "")
-    body["properties"]["protectionState"] = stop_state
-    return body
-
-
-def undelete_share_body(account_id):
-    body = stop_share_body(account_id, "ProtectionStopped")
-    body["properties"]["isRehydrate"] = True
-    return body
+def share_item(account_id):
+    """A file share's protected-item identity (for ``_protection.protect_body`` and the other item bodies): its type and storage account."""
+    return {"protectedItemType": SHARE_ITEM_TYPE, "sourceResourceId": account_id}
 
 
 def share_job_key(properties):

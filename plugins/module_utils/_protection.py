@@ -8,7 +8,8 @@ Private to the collection.  Pure functions, unit tested without Azure:
 * ``plan_item(item, wanted)`` -> the action (``protect``, ``change_policy``, ``resume``,
   ``undelete_and_protect``, ``undelete``, ``stop``, ``delete`` or ``none``), the ordered write
   steps, a reason, and the before/after the diff shows;
-* the REST bodies of each step for a VM (contract §3.4, §3.5);
+* the REST bodies of the item writes (contract §3.4, §3.5), one builder for every item type: the item's identity
+  (``vm_item``, ``_file_shares.share_item``, ``_sql_protection.SQL_DATABASE_ITEM``) and the policy or protection state;
 * ``backup_expiry`` for on-demand backups.
 
 The listing already carries ``sourceResourceId``, ``policyId``/``policyName``,
@@ -140,19 +141,25 @@ def plan_item(item, wanted):
 
 # --- request bodies ----------------------------------------------------------------------------
 
-def protect_body(vm_id, policy_id):
-    return {"properties": {"protectedItemType": VM_ITEM_TYPE, "sourceResourceId": vm_id, "policyId": policy_id}}
+def vm_item(vm_id):
+    """A VM's protected-item identity: its type and the VM's id."""
+    return {"protectedItemType": VM_ITEM_TYPE, "sourceResourceId": vm_id}
 
 
-def stop_body(vm_id, stop_state, policy_id=""):
+def protect_body(item, policy_id):
+    """Protect (or change the policy of) an item; ``item`` is its identity (``vm_item``, ``share_item``, ``SQL_DATABASE_ITEM``)."""
+    return {"properties": dict(item, policyId=policy_id)}
+
+
+def stop_body(item, stop_state, policy_id=""):
     """Stop protection keeping data; ``BackupsSuspended`` keeps the policy that decides how long."""
-    body = protect_body(vm_id, policy_id if stop_state == "BackupsSuspended" else "")
+    body = protect_body(item, policy_id if stop_state == "BackupsSuspended" else "")
     body["properties"]["protectionState"] = stop_state
     return body
 
 
-def undelete_body(vm_id):
-    body = stop_body(vm_id, "ProtectionStopped")
+def undelete_body(item):
+    body = stop_body(item, "ProtectionStopped")
     body["properties"]["isRehydrate"] = True
     return body
 

@@ -186,20 +186,9 @@ def register_body(vm_id, reregister=False):
                            "sourceResourceId": vm_id, "operationType": "Reregister" if reregister else "Register"}}
 
 
-def protect_body(policy_id):
-    return {"properties": {"protectedItemType": SQL_ITEM_TYPE, "workloadType": SQL_WORKLOAD_TYPE, "policyId": policy_id}}
-
-
-def stop_body(stop_state, policy_id=""):
-    body = protect_body(policy_id if stop_state == "BackupsSuspended" else "")
-    body["properties"]["protectionState"] = stop_state
-    return body
-
-
-def undelete_body():
-    body = stop_body("ProtectionStopped")
-    body["properties"]["isRehydrate"] = True
-    return body
+# A database's protected-item identity (for ``_protection.protect_body`` and the other item bodies): the container and item
+# names in the URL say which database; the body names no source.
+SQL_DATABASE_ITEM = {"protectedItemType": SQL_ITEM_TYPE, "workloadType": SQL_WORKLOAD_TYPE}
 
 
 def backup_body(backup_type, expiry):

@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _file_shares as files
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_share_run import check_share_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import protect_body, stop_body, undelete_body
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
 SUB = "00000000-0000-0000-0000-000000000001"
@@ -56,10 +57,11 @@ def test_supported_accounts_pass():
 
 
 def test_bodies():
-    assert files.protect_share_body(ACCOUNT_ID, "p")["properties"] == {"protectedItemType": "AzureFileShareProtectedItem",
-                                                                       "sourceResourceId": ACCOUNT_ID, "policyId": "p"}
-    assert files.stop_share_body(ACCOUNT_ID, "BackupsSuspended", "p")["properties"]["policyId"] == "p"
-    assert files.undelete_share_body(ACCOUNT_ID)["properties"]["isRehydrate"] is True
+    share = files.share_item(ACCOUNT_ID)
+    assert protect_body(share, "p")["properties"] == {"protectedItemType": "AzureFileShareProtectedItem", "sourceResourceId": ACCOUNT_ID, "policyId": "p"}
+    assert stop_body(share, "BackupsSuspended", "p")["properties"]["policyId"] == "p"
+    undelete = undelete_body(share)["properties"]
+    assert (undelete["protectedItemType"], undelete["isRehydrate"], undelete["protectionState"]) == ("AzureFileShareProtectedItem", True, "ProtectionStopped")
     assert files.register_body(ACCOUNT_ID)["properties"]["acquireStorageAccountLock"] == "Acquire"
     assert files.share_job_key({"storageAccountName": "StFiles", "entityFriendlyName": "Finance"}) == ("stfiles", "finance")
 

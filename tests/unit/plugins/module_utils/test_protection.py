@@ -63,11 +63,13 @@ def test_diff_views():
 
 
 def test_bodies():
-    assert protection.protect_body(VM_ID, "/p") == {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines",
-                                                                   "sourceResourceId": VM_ID, "policyId": "/p"}}
-    assert protection.stop_body(VM_ID, "ProtectionStopped", "/p")["properties"]["policyId"] == ""
-    assert protection.stop_body(VM_ID, "BackupsSuspended", "/p")["properties"]["policyId"] == "/p"
-    undelete = protection.undelete_body(VM_ID)["properties"]
+    vm = protection.vm_item(VM_ID)
+    assert protection.protect_body(vm, "/p") == {"properties": {"protectedItemType": "Microsoft.Compute/virtualMachines",
+                                                                "sourceResourceId": VM_ID, "policyId": "/p"}}
+    assert protection.stop_body(vm, "ProtectionStopped", "/p")["properties"]["policyId"] == ""
+    assert protection.stop_body(vm, "BackupsSuspended", "/p")["properties"]["policyId"] == "/p"
+    assert vm == {"protectedItemType": "Microsoft.Compute/virtualMachines", "sourceResourceId": VM_ID}, "a body must not change the identity it is built from"
+    undelete = protection.undelete_body(vm)["properties"]
     assert (undelete["isRehydrate"], undelete["protectionState"], undelete["policyId"]) == (True, "ProtectionStopped", "")
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _sql_protection as sql
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _sql_restore as restore
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import stop_body, undelete_body
 
 VAULT = "/subscriptions/s/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv"
 CONTAINER = "VMAppContainer;Compute;rg-sql;vm-sql-01"
@@ -71,10 +72,11 @@ def test_backup_expiry_defaults_and_limits():
 
 
 def test_bodies():
-    assert sql.stop_body("BackupsSuspended", "p")["properties"] == {"protectedItemType": "AzureVmWorkloadSQLDatabase", "workloadType": "SQLDataBase",
-                                                                    "policyId": "p", "protectionState": "BackupsSuspended"}
-    assert sql.stop_body("ProtectionStopped", "p")["properties"]["policyId"] == ""
-    assert sql.undelete_body()["properties"]["isRehydrate"] is True
+    assert stop_body(sql.SQL_DATABASE_ITEM, "BackupsSuspended", "p")["properties"] == {
+        "protectedItemType": "AzureVmWorkloadSQLDatabase", "workloadType": "SQLDataBase", "policyId": "p", "protectionState": "BackupsSuspended"}
+    assert stop_body(sql.SQL_DATABASE_ITEM, "ProtectionStopped", "p")["properties"]["policyId"] == ""
+    assert undelete_body(sql.SQL_DATABASE_ITEM)["properties"]["isRehydrate"] is True
+    assert "policyId" not in sql.SQL_DATABASE_ITEM
     assert sql.backup_body("copy_only_full", "2026-02-01T00:00:00Z")["properties"]["backupType"] == "CopyOnlyFull"
     assert "recoveryPointExpiryTimeInUTC" not in sql.backup_body("log", None)["properties"]
     assert sql.register_body("/vm", reregister=True)["properties"]["operationType"] == "Reregister"
