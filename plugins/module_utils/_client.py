@@ -80,8 +80,6 @@ SIGN_IN_FIELDS = {
     "ad_user": ("AZURE_AD_USER",),
     "password": ("AZURE_PASSWORD",),
 }
-# Options of azure.azcollection that do not apply here, accepted so its module_defaults work unchanged.
-IGNORED_AZCOLLECTION_OPTIONS = ("api_profile", "log_mode", "log_path")
 
 # Client name -> (import path, class name).  Imported lazily, on first use.
 SDK_CLIENTS = {
@@ -123,6 +121,7 @@ AUTH_ARGUMENT_SPEC = dict(
     cert_validation_mode=dict(type="str", choices=list(CERT_VALIDATION_MODES)),
     retry_timeout=dict(type="int"),
     token_cache=dict(type="str", choices=list(TOKEN_CACHE_CHOICES)),
+    # azure.azcollection's options that do not apply here, accepted (and ignored) so its module_defaults work unchanged.
     api_profile=dict(type="str"),
     log_mode=dict(type="str"),
     log_path=dict(type="str"),
