@@ -8,7 +8,8 @@ class ModuleDocFragment:
     """The options of the protection modules (vm_protection, file_share_protection, sql_protection), written once.
 
     ``protection`` goes with ``_protection_options.PROTECTION_ARGUMENT_SPEC``; ``protection.BACKUP_EXPIRY`` (the
-    modules whose on-demand backup is a yes/no with an expiry date) with ``BACKUP_EXPIRY_ARGUMENT_SPEC``.
+    modules whose on-demand backup is a yes/no with an expiry date) with ``BACKUP_EXPIRY_ARGUMENT_SPEC``;
+    ``protection.ITEM_FILTERS`` (the info modules listing protected items) with ``ITEM_FILTER_ARGUMENT_SPEC`` and ``item_matches``.
     Each section is one plain string literal: ansible-test's yamllint reads it as such.
     """
 
@@ -56,4 +57,19 @@ options:
       - A time is taken too (C(2027-12-31T06:00:00Z)), as azure.azcollection's C(recovery_point_expiry_time) takes it.
     type: str
     aliases: [recovery_point_expiry_time]
+"""
+
+    ITEM_FILTERS = r"""
+options:
+  protection_state:
+    description: Only items in these protection states.
+    type: list
+    elements: str
+    choices: [IRPending, Protected, ProtectionError, ProtectionStopped, ProtectionPaused, BackupsSuspended]
+  policy:
+    description: Only items protected with this policy (name, case-insensitive).
+    type: str
+  soft_deleted:
+    description: V(true) lists only soft-deleted items, V(false) only the others. Unset lists both.
+    type: bool
 """

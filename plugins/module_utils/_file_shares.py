@@ -50,6 +50,10 @@ def account_resource_id(subscription_id, resource_group, account):
     return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Storage/storageAccounts/{account}"
 
 
+# How a file share is named in module options (the azure_backup.recovery_services.file_share doc fragment; resolve_share_ref).
+SHARE_REF_OPTIONS = dict(storage_account=dict(type="str", required=True), resource_group=dict(type="str"), name=dict(type="str", required=True))
+
+
 def resolve_share_ref(entry, subscription_id):
     """A share given as ``{storage_account, resource_group, name}`` (or ``storage_account`` = the account's id) -> its reference.
 

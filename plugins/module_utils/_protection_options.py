@@ -7,9 +7,14 @@
 ``BACKUP_EXPIRY_ARGUMENT_SPEC`` with ``protection.BACKUP_EXPIRY`` (on-demand backup as a yes/no with an expiry
 date: VMs and file shares; SQL Server chooses a backup type instead). What differs by workload - the policy, the
 items, how long an on-demand point may be kept - stays in each module.
+
+``ITEM_FILTER_ARGUMENT_SPEC`` (with ``protection.ITEM_FILTERS``) and ``item_matches`` are the filters of the info
+modules that list protected items (protected_item_info, file_share_info).
 """
 
 from __future__ import annotations
+
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
 
 PROTECTION_ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "stopped", "absent"]),
@@ -23,3 +28,20 @@ BACKUP_EXPIRY_ARGUMENT_SPEC = dict(
     backup_now=dict(type="bool", default=False),
     backup_expiry=dict(type="str", aliases=["recovery_point_expiry_time"]),  # azure.azcollection's name (azure_rm_backupazurevm)
 )
+
+# Azure's protection states of an item (ProtectionState in the Backup API), as the filter takes them.
+PROTECTION_STATES = ["IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended"]
+ITEM_FILTER_ARGUMENT_SPEC = dict(
+    protection_state=dict(type="list", elements="str", choices=PROTECTION_STATES),
+    policy=dict(type="str"),
+    soft_deleted=dict(type="bool"),
+)
+
+
+def item_matches(item, params):
+    """Whether a protected item passes the ``protection_state``, ``policy`` and ``soft_deleted`` filters."""
+    if params["protection_state"] and item_state(item) not in params["protection_state"]:
+        return False
+    if params["policy"] and (item_policy_name(item) or "").lower() != params["policy"].lower():
+        return False
+    return params["soft_deleted"] is None or is_soft_deleted(item) == params["soft_deleted"]

@@ -126,20 +126,21 @@ options:
             description: Months to keep them (1-1188).
             type: int
             required: true
-          weeks:
-            description: Weeks of the month.
-            type: list
-            elements: str
-            choices: [First, Second, Third, Fourth, Last]
-          days:
-            description: Days of the week.
-            type: list
-            elements: str
-            choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
-          days_of_month:
-            description: Dates (1-28) or C(Last), in place of weeks and days. Needs a daily schedule.
-            type: list
-            elements: str
+          <<: &week_and_day  # merged into yearly's suboptions too, as long_term_options() is in the spec
+            weeks:
+              description: Weeks of the month.
+              type: list
+              elements: str
+              choices: [First, Second, Third, Fourth, Last]
+            days:
+              description: Days of the week.
+              type: list
+              elements: str
+              choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
+            days_of_month:
+              description: Dates (1-28) or C(Last), in place of weeks and days. Needs a daily schedule.
+              type: list
+              elements: str
       yearly:
         description: Yearly points.
         type: dict
@@ -153,20 +154,7 @@ options:
             type: list
             elements: str
             choices: [January, February, March, April, May, June, July, August, September, October, November, December]
-          weeks:
-            description: Weeks of the month.
-            type: list
-            elements: str
-            choices: [First, Second, Third, Fourth, Last]
-          days:
-            description: Days of the week.
-            type: list
-            elements: str
-            choices: [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday]
-          days_of_month:
-            description: Dates (1-28) or C(Last), in place of weeks and days. Needs a daily schedule.
-            type: list
-            elements: str
+          <<: *week_and_day
   tiering:
     description: Moving recovery points to the archive tier.
     type: dict

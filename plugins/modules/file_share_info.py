@@ -18,31 +18,6 @@ description:
 options:
   shares:
     description: Only these shares.
-    type: list
-    elements: dict
-    suboptions:
-      storage_account:
-        description: Name of the storage account (with O(shares[].resource_group)), or its resource id.
-        type: str
-        required: true
-      resource_group:
-        description: Resource group of the storage account.
-        type: str
-      name:
-        description: Name of the share.
-        type: str
-        required: true
-  protection_state:
-    description: Only shares in these protection states.
-    type: list
-    elements: str
-    choices: [IRPending, Protected, ProtectionError, ProtectionStopped, ProtectionPaused, BackupsSuspended]
-  policy:
-    description: Only shares protected with this policy (name, case-insensitive).
-    type: str
-  soft_deleted:
-    description: V(true) lists only soft-deleted shares, V(false) only the others. Unset lists both.
-    type: bool
   recovery_points:
     description: V(latest) adds each share's newest recovery point, V(all) all of them (newest first); one request per share.
     type: str
@@ -51,6 +26,8 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.file_share.SHARES
+  - azure_backup.recovery_services.protection.ITEM_FILTERS
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
   - azure_backup.recovery_services.attributes.info
@@ -126,32 +103,21 @@ registered_accounts:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, names_from_item_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import (
-    item_share_key, list_protected_shares, list_storage_containers, resolve_share_ref,
+    SHARE_REF_OPTIONS, item_share_key, list_protected_shares, list_storage_containers, resolve_share_ref,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_options import ITEM_FILTER_ARGUMENT_SPEC, item_matches
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import point_summary
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
 
-STATES = ["IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended"]
 ARGUMENT_SPEC = dict(
     **VAULT_ARGUMENT_SPEC,
-    shares=dict(type="list", elements="dict", options=dict(storage_account=dict(type="str", required=True), resource_group=dict(type="str"),
-                                                           name=dict(type="str", required=True))),
-    protection_state=dict(type="list", elements="str", choices=STATES),
-    policy=dict(type="str"),
-    soft_deleted=dict(type="bool"),
+    shares=dict(type="list", elements="dict", options=SHARE_REF_OPTIONS),
+    **ITEM_FILTER_ARGUMENT_SPEC,
     recovery_points=dict(type="str", default="none", choices=["none", "latest", "all"]),
 )
-
-
-def item_matches(item, params):
-    if params["protection_state"] and item_state(item) not in params["protection_state"]:
-        return False
-    if params["policy"] and (item_policy_name(item) or "").lower() != params["policy"].lower():
-        return False
-    return params["soft_deleted"] is None or is_soft_deleted(item) == params["soft_deleted"]
 
 
 def share_view(item):

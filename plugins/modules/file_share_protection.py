@@ -199,12 +199,12 @@ requests:
 """
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_share_run import ShareRun, check_share_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import SHARE_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_options import BACKUP_EXPIRY_ARGUMENT_SPEC, PROTECTION_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC
 
-SHARE_OPTIONS = dict(storage_account=dict(type="str", required=True), resource_group=dict(type="str"), name=dict(type="str", required=True),
-                     policy=dict(type="str"))
+SHARE_OPTIONS = dict(SHARE_REF_OPTIONS, policy=dict(type="str"))
 
 ARGUMENT_SPEC = dict(
     **VAULT_ARGUMENT_SPEC,

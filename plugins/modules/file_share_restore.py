@@ -22,20 +22,6 @@ description:
 options:
   share:
     description: The protected share.
-    type: dict
-    required: true
-    suboptions:
-      storage_account:
-        description: Name of its storage account (with O(share.resource_group)), or the account's resource id.
-        type: str
-        required: true
-      resource_group:
-        description: Resource group of the storage account.
-        type: str
-      name:
-        description: Name of the share.
-        type: str
-        required: true
   recovery_point:
     description: The recovery point, by its id or V(latest). Defaults to V(latest) unless O(before) is set.
     type: str
@@ -82,6 +68,7 @@ options:
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.azure.VAULT
+  - azure_backup.recovery_services.file_share
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
   - azure_backup.recovery_services.azure.WAIT
@@ -151,7 +138,7 @@ import time
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_share_restore import (
     ShareRestore, check_items, check_target, restore_request,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import resolve_share_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import SHARE_REF_OPTIONS, resolve_share_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
@@ -162,8 +149,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._va
 
 ARGUMENT_SPEC = dict(
     **VAULT_ARGUMENT_SPEC,
-    share=dict(type="dict", required=True, options=dict(storage_account=dict(type="str", required=True), resource_group=dict(type="str"),
-                                                        name=dict(type="str", required=True))),
+    share=dict(type="dict", required=True, options=SHARE_REF_OPTIONS),
     recovery_point=dict(type="str"),
     before=dict(type="str"),
     items=dict(type="list", elements="dict", options=dict(path=dict(type="str", required=True),

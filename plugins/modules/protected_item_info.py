@@ -16,20 +16,10 @@ options:
   vms:
     description:
       - Only these VMs, each by O(vms[].id), or by O(vms[].name) and O(vms[].resource_group). Giving both forms for one VM is refused.
-  protection_state:
-    description: Only items in these protection states.
-    type: list
-    elements: str
-    choices: [IRPending, Protected, ProtectionError, ProtectionStopped, ProtectionPaused, BackupsSuspended]
-  policy:
-    description: Only items protected with this policy (name, case-insensitive).
-    type: str
-  soft_deleted:
-    description: V(true) lists only soft-deleted items, V(false) only the others. Unset lists both.
-    type: bool
 extends_documentation_fragment:
   - azure_backup.recovery_services.azure
   - azure_backup.recovery_services.vm.vms
+  - azure_backup.recovery_services.protection.ITEM_FILTERS
   - azure_backup.recovery_services.azure.VAULT
   - azure_backup.recovery_services.attributes
   - azure_backup.recovery_services.attributes.action_group
@@ -79,18 +69,9 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._li
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS, item_vm_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import is_soft_deleted, item_policy_name, item_state
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_options import ITEM_FILTER_ARGUMENT_SPEC, item_matches
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_vm_refs
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
-
-
-def item_matches(item, params):
-    """Whether a protected item passes the state, policy and soft-delete filters."""
-    if params["protection_state"] and item_state(item) not in params["protection_state"]:
-        return False
-    if params["policy"] and (item_policy_name(item) or "").lower() != params["policy"].lower():
-        return False
-    return params["soft_deleted"] is None or is_soft_deleted(item) == params["soft_deleted"]
 
 
 def main():
@@ -98,10 +79,7 @@ def main():
         argument_spec=dict(
             **VAULT_ARGUMENT_SPEC,
             vms=dict(type="list", elements="dict", options=VM_REF_OPTIONS),
-            protection_state=dict(type="list", elements="str",
-                                  choices=["IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended"]),
-            policy=dict(type="str"),
-            soft_deleted=dict(type="bool"),
+            **ITEM_FILTER_ARGUMENT_SPEC,
         ),
         clients=("backup",),
         supports_check_mode=True,
