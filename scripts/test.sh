@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEGS=(2.20 2.18)
 declare -A LEG_STAGES=(
   [2.20]="unit targets sanity"
-  [2.18]="unit targets:rsv_vault,backup_policy,vm_protection,client_layer"
+  [2.18]="unit targets:rsv_vault,backup_policy,vm_protection,sql_backup_role"
 )
 leg="${TEST_LEG:-}"
 if [ -n "$leg" ]; then
