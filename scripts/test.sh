@@ -27,9 +27,24 @@ fi
 cd "$ROOT"
 export PATH="$venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.cache/collections"
+# Integration tests wait on ansible-playbook processes and the emulator: two pytest-xdist workers, each
+# with its own emulator; a module's tests that share a module-scoped fixture stay on one worker
+# (tests/integration/conftest.py). TEST_WORKERS=0 runs them in one process.
+xdist=(-n "${TEST_WORKERS:-2}" --dist loadgroup)
 stages=("${@:-$default_stages}")
 # shellcheck disable=SC2206
 stages=(${stages[*]})
+
+# The legs' venvs build (pip, mostly downloads) in the background while the main leg's stages run;
+# a leg's stage waits for its build. On exit, wait for them rather than leave pip running.
+declare -A leg_builds=()
+trap wait EXIT
+for stage in "${stages[@]}"; do
+  if [ -z "$leg" ] && [[ "$stage" == leg-* ]]; then
+    "$ROOT/scripts/bootstrap.sh" "${stage#leg-}" > "$ROOT/.cache/bootstrap-${stage#leg-}.log" 2>&1 &
+    leg_builds[${stage#leg-}]=$!
+  fi
+done
 
 run_stage() {
   local started=$SECONDS
@@ -39,14 +54,18 @@ run_stage() {
     docs) python scripts/docs.py --check ;;
     emulator) PYTHONPATH="$ROOT/tests/emulator" pytest -q -p no:cacheprovider tests/emulator/tests ;;
     conformance) "$ROOT/tests/conformance/install_az.sh" >/dev/null && pytest -q -p no:cacheprovider tests/conformance ;;
-    integration) pytest -q -p no:cacheprovider tests/integration ;;
-    targets) pytest -q -p no:cacheprovider tests/integration/test_targets.py ;;
+    integration) pytest -q -p no:cacheprovider "${xdist[@]}" tests/integration ;;
+    targets) pytest -q -p no:cacheprovider "${xdist[@]}" tests/integration/test_targets.py ;;
     targets:*) IFS=, read -r -a names <<< "${1#targets:}"
                names=("${names[@]/#/tests/integration/test_targets.py::test_target[}")
-               pytest -q -p no:cacheprovider "${names[@]/%/]}" ;;
+               pytest -q -p no:cacheprovider "${xdist[@]}" "${names[@]/%/]}" ;;
     sanity) TEST_LEG="$leg" "$ROOT/scripts/sanity.sh" ;;
     lint) ansible-lint --offline --profile production roles playbooks ;;
-    leg-*) TEST_LEG="${1#leg-}" "$ROOT/scripts/test.sh" ;;
+    leg-*) if [ -n "${leg_builds[${1#leg-}]:-}" ] && ! wait "${leg_builds[${1#leg-}]}"; then
+             cat "$ROOT/.cache/bootstrap-${1#leg-}.log" >&2
+             return 1
+           fi
+           TEST_LEG="${1#leg-}" "$ROOT/scripts/test.sh" ;;
     *) echo "unknown stage $1" >&2; return 2 ;;
   esac
   echo "=== ${leg:+leg $leg: }$1 passed in $((SECONDS - started)) s"
