@@ -13,11 +13,12 @@ from __future__ import annotations
 import time
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import InitialResponseOnly, run_parallel
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, resolve_vm_ref
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import PROTECT, STOP_STATES, protect_body, stop_body, undelete_body
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_run import STEP_VERBS, ProtectionRun, check_run_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._sql_protection import (
     AZURE_WORKLOAD, DEFAULT_INSTANCE, SQL_DATABASE_ITEM, backup_body, backup_expiry, container_name, database_errors,
     database_key, index_protectable, index_protected, inquiry_failure, intent_body, intent_name, intent_target, is_registered,
@@ -364,10 +365,7 @@ def check_sql_options(params, subscription_id):
         raise Refusal("backup_retention_days applies only with backup_now full or copy_only_full")
     servers, seen = [], set()
     for index, entry in enumerate(params["servers"]):
-        try:
-            ref = resolve_vm_ref(entry, subscription_id)
-        except ValueError as error:
-            raise Refusal(f"servers[{index}]: {error}") from error
+        ref = check_vm_ref(entry, subscription_id, f"servers[{index}]")
         if ref["key"] in seen:
             raise Refusal(f"servers[{index}]: VM {ref['label']} is listed twice")
         seen.add(ref["key"])
