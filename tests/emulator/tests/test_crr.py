@@ -76,6 +76,7 @@ def test_cross_region_restore_creates_the_vm_in_the_pair_with_its_own_job_list(b
     assert response.status_code == 202, response.text
     assert "/locations/northeurope/backupCrrOperationsStatus/" in response.headers["Azure-AsyncOperation"]
     assert "/locations/northeurope/backupCrrOperationResults/" in response.headers["Location"]
+    assert "Retry-After" not in response.headers  # as the primary Backup RP's 202s (docs/emulator.md)
     status = models.OperationStatus(wait_until(lambda: poll(raw, response.headers["Azure-AsyncOperation"]).json(),
                                                lambda body: body["status"] != "InProgress"))
     assert status.status == "Succeeded" and status.properties.job_id

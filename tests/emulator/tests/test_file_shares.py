@@ -173,6 +173,19 @@ def test_refresh_lists_supported_accounts_of_the_vault_region(client):
     assert found[0].properties.container_id.startswith(f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{FILES_GROUP}/")
 
 
+def test_protectable_containers_without_a_filter_list_every_kind_and_other_kinds_none(client):
+    """$filter is optional (spec): no filter lists the storage accounts too; a kind no protectable container has lists none."""
+    started = client.protection_containers.refresh(VAULT, GROUP, FABRIC, filter=STORAGE_FILTER, cls=raw_response)
+    op = operation_id(started.http_response.headers["Location"])
+    for dummy in range(50):
+        if client.protection_container_refresh_operation_results.get(VAULT, GROUP, FABRIC, op, cls=raw_response).http_response.status_code == 204:
+            break
+        time.sleep(0.05)
+    unfiltered = list(client.protectable_containers.list(VAULT, GROUP, FABRIC))
+    assert sorted(entry.properties.friendly_name for entry in unfiltered) == ["stfilesweu", "stpremweu", "sttargetweu"]
+    assert list(client.protectable_containers.list(VAULT, GROUP, FABRIC, filter="backupManagementType eq 'AzureIaasVM'")) == []
+
+
 def test_register_adds_the_backup_lock_and_the_container(client, raw):
     registered = register(client, "stfilesweu")
     assert isinstance(registered.properties, AzureStorageContainer)

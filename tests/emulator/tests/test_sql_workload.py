@@ -359,6 +359,8 @@ def test_protectable_containers_after_a_refresh_are_the_unregistered_sql_vms(cli
     found = list(client.protectable_containers.list(VAULT, GROUP, FABRIC, filter="backupManagementType eq 'AzureWorkload'"))
     assert sorted(entry.name for entry in found) == [container("vm-sql-02"), container("vm-sql-nosysadmin")]
     assert {props(entry)["protectableContainerType"] for entry in found} == {"VMAppContainer"}
+    unfiltered = list(client.protectable_containers.list(VAULT, GROUP, FABRIC))  # $filter is optional (spec): every kind
+    assert [entry.name for entry in unfiltered if props(entry)["backupManagementType"] == "AzureWorkload"] == [entry.name for entry in found]
 
 
 def test_register_refuses_names_longer_than_84_characters(client, emu):

@@ -17,8 +17,10 @@ terraform-provider-azurerm#21663; message inferred). Sources: the CRR swagger (s
   the point must be in the secondary view. A read (``write: false`` in the request log).
 - ``POST S/backupCrossRegionRestore`` with ``{crossRegionRestoreAccessDetails: <the token's properties>,
   restoreRequest: <an IaasVMRestoreRequest with region = the secondary region>}`` → 202 with
-  ``Azure-AsyncOperation: S/backupCrrOperationsStatus/{op}`` + ``Location: S/backupCrrOperationResults/{op}`` +
-  Retry-After (TriggerCrossRegionRestore_Post.json). The targets (group, staging account, network) must be in
+  ``Azure-AsyncOperation: S/backupCrrOperationsStatus/{op}`` + ``Location: S/backupCrrOperationResults/{op}``
+  (TriggerCrossRegionRestore_Post.json), and no Retry-After on the 202 or its polls, as the primary Backup RP
+  (``without_retry_after``: the example's ``Retry-After: 60`` is the one the primary examples carry and Azure's
+  recorded primary answers do not). The targets (group, staging account, network) must be in
   the secondary region; the same checks as a primary restore apply (backup_restore.py). The finished status
   carries ``properties.jobId`` (azure-cli's ``track_backup_crr_job`` reads it); ``S/backupCrrOperationResults/{op}``
   answers 202 then 200.
@@ -44,7 +46,7 @@ from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources import _passive_stamp
 from armemu.resources._backup_support import (bms_error, filter_terms, filter_window, in_window, item_not_found, parse_iso, request_item_id,
-                                              short_container_name, vm_id_parts)
+                                              short_container_name, vm_id_parts, without_retry_after)
 from armemu.resources._vault_support import require_vault
 from armemu.resources.backup_jobs import _matches, _served
 from armemu.resources.backup_restore import check_restore_request, job_length, recovery_point_time, restore_finisher, start_restore_job
@@ -236,21 +238,21 @@ def cross_region_restore(req):
                                   kind="restore_trigger")
     base = secondary_scope(req.params["subscriptionId"], region)
     query = {"api-version": req.api_version}
-    return accepted(req.emu.ops, operation, req.url_for(f"{base}/backupCrrOperationsStatus/{operation.id}", query),
-                    req.url_for(f"{base}/backupCrrOperationResults/{operation.id}", query))
+    return without_retry_after(accepted(req.emu.ops, operation, req.url_for(f"{base}/backupCrrOperationsStatus/{operation.id}", query),
+                                        req.url_for(f"{base}/backupCrrOperationResults/{operation.id}", query)))
 
 
 @route("GET", SECONDARY + "/backupCrrOperationsStatus/{operationId}")
 def crr_operation_status(req):
     operation = req.emu.ops.get(req.params["operationId"], _operation_scope(req))
-    return status_response(req.emu.ops, operation, req.path)
+    return without_retry_after(status_response(req.emu.ops, operation, req.path))
 
 
 @route("GET", SECONDARY + "/backupCrrOperationResults/{operationId}")
 def crr_operation_result(req):
     operation = req.emu.ops.get(req.params["operationId"], _operation_scope(req))
     operation.result = operation.result or (lambda: empty_response(200))
-    return result_response(req.emu.ops, operation, {"Location": req.url_for(req.path, req.query)})
+    return without_retry_after(result_response(req.emu.ops, operation, {"Location": req.url_for(req.path, req.query)}))
 
 
 # --- CRR jobs -------------------------------------------------------------------------------------

@@ -10,6 +10,9 @@
 - ``GET V/backupProtectableItems?$filter=backupManagementType eq 'AzureIaasVM' [and workloadType eq 'VM']``
   → the VMs the last completed refresh found that still exist and that no vault protects, paged
   at 200. Nothing before a refresh has completed.
+- ``GET V/backupFabrics/Azure/protectableContainers`` with no ``$filter`` (it is optional) or one on another management
+  type: every kind (storage accounts, SQL VMs) the filter lets through; the AzureStorage and AzureWorkload filters are
+  answered by backup_file_shares.py and backup_sql_containers.py.
 - ``GET V/backupProtectionContainers?$filter=backupManagementType eq 'AzureIaasVM' [and status eq 'Registered'] [and friendlyName eq 'vm']``
   and ``GET V/backupFabrics/Azure/protectionContainers/{c}``: a VM's container exists once it is protected.
 """
@@ -24,6 +27,8 @@ from armemu.resources._backup_support import (BMS_PAGE_SIZE, CONTAINER, CONTAINE
                                               fabric_id, filter_terms, item_name, matching_ids, protected_vms, request_vault,
                                               without_retry_after)
 from armemu.resources._vault_support import VAULT, require_vault
+from armemu.resources.backup_file_shares import storage_protectable_containers
+from armemu.resources.backup_sql_containers import workload_protectable_containers
 from armemu.resources.compute_vms import VM_ID_KEY
 
 CONTAINER_FILTERS = {"status": "registrationStatus", "friendlyname": "friendlyName", "backupmanagementtype": "backupManagementType"}
@@ -115,6 +120,22 @@ def list_protectable_items(req):
 def _containers(store, vault_id):
     prefix = fabric_id(vault_id).lower() + "/protectioncontainers/"
     return store.find(lambda key, _: key.startswith(prefix) and "/" not in key[len(prefix):])
+
+
+@route("GET", FABRIC + "/protectableContainers")
+def list_protectable_containers(req):
+    """Protectable containers of every kind, for a ``$filter`` the AzureStorage and AzureWorkload routes do not take
+    (backup_file_shares.py, backup_sql_containers.py answer those): the ``$filter`` is optional (spec), so none lists
+    both kinds, and a ``backupManagementType`` no protectable container has (AzureIaasVM: VMs are protectable items)
+    lists none."""
+    vault = _require_azure_fabric(req)
+    store = req.emu.store
+    containers = (storage_protectable_containers(store, vault["id"])
+                  + workload_protectable_containers(store, vault["id"], req.params["subscriptionId"]))
+    wanted = filter_terms(req.query_value("$filter")).get("backupmanagementtype")
+    if wanted:
+        containers = [entry for entry in containers if entry["properties"]["backupManagementType"].lower() == wanted.lower()]
+    return paged_response(req, containers, BMS_PAGE_SIZE)
 
 
 @route("GET", VAULT + "/backupProtectionContainers")

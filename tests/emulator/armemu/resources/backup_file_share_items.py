@@ -53,18 +53,20 @@ import uuid
 from datetime import timedelta
 from urllib.parse import quote
 
-from armemu.core.http import empty_response, json_response
+from armemu.core.http import json_response
 from armemu.core.lro import iso, utc_now
 from armemu.core.routing import route
 from armemu.core.validation import check_time_zone
 from armemu.resources._backup_support import ITEM, ITEM_TYPE, bms_error, item_not_found, parse_iso, request_item_id, soft_delete_settings
+from armemu.resources._protected_item_support import (JOB_OPERATIONS, NEVER_BACKED_UP, STOPPED_STATES, accept_change, change_applier,
+                                                      delete_protected_item, requested_change)
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault
 from armemu.resources.backup_file_shares import ACCOUNT_ID, SHARE_ITEM_NAME, is_storage_container, share_hash
 from armemu.resources.backup_jobs import JOB_TYPE, finish_job, job_id
-from armemu.resources.backup_operations import item_accepted, start_backup_operation, vault_accepted
+from armemu.resources.backup_operations import item_accepted, start_backup_operation
 from armemu.resources.backup_policies import (_policy_accepted, _policy_scope, find_policy, invalid_policy, normalise_time, policy_resource,
                                               policy_users, with_counts)
-from armemu.resources.backup_protected_items import NEVER_BACKED_UP, STOPPED_STATES, record_backup, served
+from armemu.resources.backup_protected_items import record_backup
 from armemu.resources.backup_recovery_points import RP_TYPE, recovery_point_name
 from armemu.resources.item_level_recovery import RECOVERY_POINT, require_point
 from armemu.resources.storage_file_shares import shares_of
@@ -283,51 +285,6 @@ def new_item(store, vault, container, share, policy):
             "properties": properties}
 
 
-def _change(current, requested):
-    if current and current["properties"]["isScheduledForDeferredDelete"]:
-        if requested.get("isRehydrate"):
-            return "undelete"
-        raise bms_error("BMSUserErrorItemSoftDeleted", "The backup item is in soft deleted state. Undelete the item before you modify "
-                                                       "its protection.")
-    if requested.get("protectionState") in STOPPED_STATES:
-        if current is None:
-            raise item_not_found()
-        return "stop"
-    if current is None:
-        return "enable"
-    return "resume" if current["properties"]["protectionState"] in STOPPED_STATES else "modify"
-
-
-JOB_OPERATIONS = {"enable": "ConfigureBackup", "modify": "ConfigureBackup", "resume": "ConfigureBackup", "stop": "DisableBackup",
-                  "undelete": "Undelete"}
-
-
-def _applier(store, change, resource_id, requested, body, policy):
-    def apply():
-        if change == "enable":
-            store.put(resource_id, body)
-            return
-        current = store.get(resource_id)
-        if current is None:
-            return
-        properties = current["properties"]
-        if change == "stop":
-            properties["protectionState"] = requested["protectionState"]
-            if requested["protectionState"] == "ProtectionStopped":
-                properties.update(policyId="", policyName="")
-        elif change == "undelete":
-            properties.update(isScheduledForDeferredDelete=False, protectionState="ProtectionStopped", policyId="", policyName="",
-                              softDeleteRetentionPeriodInDays=properties.pop("softDeleteRetentionPeriod", 14))
-            for field in ("deferredDeleteTimeInUTC", "deferredDeleteTimeRemaining", "isDeferredDeleteScheduleUpcoming"):
-                properties.pop(field, None)
-        else:
-            properties.update(policyId=policy["id"], policyName=policy["name"])
-            if change == "resume":
-                properties["protectionState"] = "Protected" if properties.get("lastRecoveryPoint") else "IRPending"
-        store.put(resource_id, current)
-    return apply
-
-
 @route("PUT", ITEM, when=is_storage_container)
 def put_file_share_item(req):
     vault, container = _container(req)
@@ -341,7 +298,7 @@ def put_file_share_item(req):
     account_resource_id = container["properties"]["sourceResourceId"]
     share = _share_named(store, account_resource_id, req.params["protectedItemName"])
     current = store.get(f"{container['id']}/protectedItems/{item_name(share['id'])}") if share else store.get(request_item_id(req))
-    change = _change(current, requested)
+    change = requested_change(current, requested)
     policy = body = None
     if change in ("enable", "modify", "resume"):
         if not requested.get("policyId"):
@@ -363,42 +320,22 @@ def put_file_share_item(req):
     friendly = (current or body)["properties"]["friendlyName"]
     job = start_storage_job(store, vault, JOB_OPERATIONS[change], friendly, account_resource_id.rsplit("/", 1)[-1],
                             {"Policy Name": policy["name"]} if policy else None)
-    apply = _applier(store, change, resource_id, requested, body, policy)
+    apply = change_applier(store, change, resource_id, requested, policy, lambda: store.put(resource_id, body))
+    return accept_change(req, change, job, apply, resource_id)
 
-    def complete():
-        apply()
-        finish_job(store, job)
-    operation = start_backup_operation(req, complete, job, result=lambda: json_response(200, served(store, store.get(resource_id), False)),
-                                       kind="undelete" if change == "undelete" else "protect")
-    return item_accepted(req, operation, resource_id)
+
+def _start_delete_job(store, vault, item):
+    return start_storage_job(store, vault, "DeleteBackupData", item["properties"]["friendlyName"], _account_name(item))
+
+
+def _purge(store, item_resource_id):
+    """Without soft delete the item and its recovery points go; the storage account stays registered (its container)."""
+    store.delete_tree(item_resource_id)
 
 
 @route("DELETE", ITEM, when=is_storage_container)
 def delete_file_share_item(req):
-    vault = require_vault(req)["id"]
-    store = req.emu.store
-    item = store.get(request_item_id(req))
-    if item is None:
-        return empty_response(204)
-    if item["properties"]["isScheduledForDeferredDelete"]:
-        return vault_accepted(req, start_backup_operation(req, None, kind="unprotect"))
-    job = start_storage_job(store, vault, "DeleteBackupData", item["properties"]["friendlyName"], _account_name(item))
-
-    def remove():
-        current = store.get(item["id"])
-        if current is not None:
-            state, retention_days = soft_delete_settings(store, vault)
-            if state in ("Enabled", "AlwaysON"):
-                properties = current["properties"]
-                properties.pop("softDeleteRetentionPeriodInDays", None)
-                properties.update(isScheduledForDeferredDelete=True, deferredDeleteTimeInUTC=iso(utc_now()),
-                                  softDeleteRetentionPeriod=retention_days, isDeferredDeleteScheduleUpcoming=False,
-                                  protectionState="ProtectionStopped", policyId="", policyName="")
-                store.put(item["id"], current)
-            else:
-                store.delete_tree(item["id"])
-        finish_job(store, job)
-    return vault_accepted(req, start_backup_operation(req, remove, job, kind="unprotect"))
+    return delete_protected_item(req, _start_delete_job, _purge, store_time_remaining=False)
 
 
 # --- on-demand backup -----------------------------------------------------------------------------

@@ -213,19 +213,20 @@ def protectable_container(vault, account):
                            "protectableContainerType": "StorageContainer", "healthStatus": "Healthy", "containerId": account["id"]}}
 
 
-@route("GET", FABRIC + "/protectableContainers")
-def list_protectable_containers(req):
-    vault = require_vault(req)
-    if not wants_storage(req, req.params):
-        raise bms_error("BMSUserErrorInvalidInput", "Input provided for the call is invalid\r\n"
-                                                    "Please give $filter=backupManagementType eq 'AzureStorage'.")
-    store = req.emu.store
+def storage_protectable_containers(store, vault_id):
+    """The storage accounts the vault's last storage refresh found, of a kind Azure Files backup supports, that no vault holds."""
     containers = []
-    for resource_id in private_record(store, vault["id"])["discovered"]:
+    for resource_id in private_record(store, vault_id)["discovered"]:
         account = store.get(resource_id)
         if account and account.get("kind") in SUPPORTED_KINDS and registered_holder(store, resource_id) is None:
-            containers.append(protectable_container(vault["id"], account))
-    return paged_response(req, containers, BMS_PAGE_SIZE)
+            containers.append(protectable_container(vault_id, account))
+    return containers
+
+
+@route("GET", FABRIC + "/protectableContainers", when=wants_storage)
+def list_protectable_containers(req):
+    vault = require_vault(req)
+    return paged_response(req, storage_protectable_containers(req.emu.store, vault["id"]), BMS_PAGE_SIZE)
 
 
 # --- register, unregister, inquire ----------------------------------------------------------------

@@ -28,30 +28,27 @@ Estate: a VM's ``protectedBy`` (see compute_vms.py) makes it protected from the 
 import uuid
 from datetime import timedelta
 
-from armemu.core.http import empty_response, json_response
-from armemu.core.lro import iso, utc_now
+from armemu.core.http import json_response
+from armemu.core.lro import utc_now
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
 from armemu.resources import compute_vms
 from armemu.resources._backup_support import (BMS_PAGE_SIZE, ITEM, ITEM_TYPE, VM_ITEM_TYPE, bms_error, container_id, container_name,
-                                              filter_terms, item_id, item_name, item_not_found, parse_iso, protected_vms, request_item_id,
-                                              short_container_name, soft_delete_settings, timespan, vault_holding, vault_items, vm_id_parts,
-                                              vm_parts)
+                                              filter_terms, item_id, item_name, item_not_found, protected_vms, request_item_id,
+                                              short_container_name, soft_delete_settings, vault_holding, vault_items, vm_id_parts, vm_parts)
 from armemu.resources._passive_stamp import check_passive
+from armemu.resources._protected_item_support import (JOB_OPERATIONS, NEVER_BACKED_UP, PROTECTION_STATES, accept_change, change_applier,
+                                                      delete_protected_item, requested_change, served)
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault, vault_id
-from armemu.resources.backup_jobs import finish_job, start_job
-from armemu.resources.backup_operations import item_accepted, start_backup_operation, vault_accepted
+from armemu.resources.backup_jobs import start_job
 from armemu.resources.backup_policies import find_policy
-from armemu.resources.backup_recovery_points import add_recovery_point, recovery_points
+from armemu.resources.backup_recovery_points import add_recovery_point
 from armemu.resources.resource_groups import group_body
 from armemu.resources.vaults import create_vault, new_vault_body
 
 ESTATE_SECTIONS = ("virtualMachines",)
 ESTATE_PRIORITY = 45
-STOPPED_STATES = ("ProtectionStopped", "BackupsSuspended")
-PROTECTION_STATES = ("Invalid", "IRPending", "Protected", "ProtectionError", "ProtectionStopped", "ProtectionPaused", "BackupsSuspended")
 INVALID_CONFIGURE = "BMSUserErrorInvalidConfigureProtectionRequest"
-NEVER_BACKED_UP = "2001-01-01T00:00:00Z"  # Azure's placeholder lastBackupTime for an item never backed up (recorded answers, REST docs)
 
 
 # --- bodies ---------------------------------------------------------------------------------------
@@ -112,21 +109,6 @@ def record_failed_backup(store, item_resource_id, failure):
         item["properties"].update(lastBackupStatus="Failed", protectionStatus="Unhealthy", healthStatus="ActionRequired",
                                   healthDetails=[{"code": 0, "title": failure[0], "message": failure[1], "recommendations": []}])
         store.put(item_resource_id, item)
-
-
-def served(store, item, expand):
-    """An item as GET returns it; ``extendedInfo`` only when asked for (``expand eq 'extendedinfo'``)."""
-    properties = item["properties"]
-    if properties["isScheduledForDeferredDelete"]:
-        purge = parse_iso(properties["deferredDeleteTimeInUTC"]) + timedelta(days=properties["softDeleteRetentionPeriod"])
-        properties["deferredDeleteTimeRemaining"] = timespan((purge - utc_now()).total_seconds())
-    if expand:
-        points = recovery_points(store, item["id"])
-        info = {"recoveryPointCount": len(points), "policyInconsistent": False}
-        if points:
-            info["oldestRecoveryPoint"] = points[-1]["properties"]["recoveryPointTime"]
-        item["properties"]["extendedInfo"] = info
-    return item
 
 
 # --- estate ---------------------------------------------------------------------------------------
@@ -229,53 +211,12 @@ def protectable_vm(req, vault, group, name, source_id):
     return vm
 
 
-def _change(current, requested):
-    """What a PUT asks for: enable, modify, resume, stop, suspend or undelete."""
-    state = requested.get("protectionState")
-    if current and current["properties"]["isScheduledForDeferredDelete"]:
-        if requested.get("isRehydrate"):
-            return "undelete"
-        raise bms_error("BMSUserErrorItemSoftDeleted", "The backup item is in soft deleted state. Undelete the item before you "
-                                                       "modify its protection.")
-    if state in STOPPED_STATES:
-        if current is None:
-            raise item_not_found()
-        return "stop"
-    if current is None:
-        return "enable"
-    return "resume" if current["properties"]["protectionState"] in STOPPED_STATES else "modify"
-
-
-JOB_OPERATIONS = {"enable": "ConfigureBackup", "modify": "ConfigureBackup", "resume": "ConfigureBackup",
-                  "stop": "DisableBackup", "undelete": "Undelete"}
-
-
-def _applier(store, vault, change, item_resource_id, requested, vm, policy):
-    """The function that makes the change when the operation completes."""
-    def apply():
-        current = store.get(item_resource_id)
-        if change == "enable":
-            store.put(container_body(vault, vm)["id"], container_body(vault, vm))
-            store.put(item_resource_id, item_body(store, vault, vm, policy))
-            return
-        if current is None:
-            return
-        properties = current["properties"]
-        if change == "stop":
-            properties["protectionState"] = requested["protectionState"]
-            if requested["protectionState"] == "ProtectionStopped":
-                properties.update(policyId="", policyName="")
-        elif change == "undelete":
-            properties.update(isScheduledForDeferredDelete=False, protectionState="ProtectionStopped", policyId="", policyName="",
-                              softDeleteRetentionPeriodInDays=properties.pop("softDeleteRetentionPeriod", 14))
-            for field in ("deferredDeleteTimeInUTC", "deferredDeleteTimeRemaining", "isDeferredDeleteScheduleUpcoming"):
-                properties.pop(field, None)
-        else:
-            set_policy(properties, policy)
-            if change == "resume":
-                properties["protectionState"] = "Protected" if properties.get("lastRecoveryPoint") else "IRPending"
-        store.put(item_resource_id, current)
-    return apply
+def _enabler(store, vault, item_resource_id, vm, policy):
+    """Enabling protection of ``vm`` makes its container and a new item (with the vault's settings when the operation ends)."""
+    def enable():
+        store.put(container_body(vault, vm)["id"], container_body(vault, vm))
+        store.put(item_resource_id, item_body(store, vault, vm, policy))
+    return enable
 
 
 @route("PUT", ITEM)
@@ -291,7 +232,7 @@ def put_item(req):
                                                     f"(properties.protectedItemType must be '{VM_ITEM_TYPE}').")
     store = req.emu.store
     current = store.get(request_item_id(req))
-    change = _change(current, requested)
+    change = requested_change(current, requested)
     vm = policy = None
     if change in ("enable", "modify", "resume"):
         if not requested.get("policyId"):
@@ -304,14 +245,8 @@ def put_item(req):
     resource_id = current["id"] if current else item_id(vault, group, name)
     job = start_job(store, vault, JOB_OPERATIONS[change], name, short_container_name(group, name),
                     {"Policy Name": policy["name"]} if policy else None)
-    apply = _applier(store, vault, change, resource_id, requested, vm, policy)
-
-    def complete():
-        apply()
-        finish_job(store, job)
-    operation = start_backup_operation(req, complete, job, result=lambda: json_response(200, served(store, store.get(resource_id), False)),
-                                       kind="undelete" if change == "undelete" else "protect")
-    return item_accepted(req, operation, resource_id)
+    apply = change_applier(store, change, resource_id, requested, policy, _enabler(store, vault, resource_id, vm, policy), set_policy)
+    return accept_change(req, change, job, apply, resource_id)
 
 
 # --- reads ----------------------------------------------------------------------------------------
@@ -348,46 +283,18 @@ def list_items(req):
 
 # --- DELETE I -------------------------------------------------------------------------------------
 
-def _remover(store, vault, item_resource_id):
-    """Stop protection and delete data: soft delete keeps the item (ProtectionStopped) for the retention days.
+def _start_delete_job(store, vault, item):
+    return start_job(store, vault, "DeleteBackupData", item["properties"]["friendlyName"], item["properties"]["containerName"])
 
-    As Azure's recorded answers show, ``deferredDeleteTimeInUTC`` is the time of deletion (not the
-    purge time) and the retention reads ``softDeleteRetentionPeriod`` (days) on a soft-deleted item.
-    """
-    def remove():
-        item = store.get(item_resource_id)
-        if item is None:
-            return
-        state, retention_days = soft_delete_settings(store, vault)
-        if state in ("Enabled", "AlwaysON"):
-            properties = item["properties"]
-            properties.pop("softDeleteRetentionPeriodInDays", None)
-            properties.update(isScheduledForDeferredDelete=True, deferredDeleteTimeInUTC=iso(utc_now()),
-                              softDeleteRetentionPeriod=retention_days, deferredDeleteTimeRemaining=timespan(retention_days * 86400),
-                              isDeferredDeleteScheduleUpcoming=False, protectionState="ProtectionStopped",
-                              policyId="", policyName="")
-            store.put(item_resource_id, item)
-        else:
-            store.delete_tree(item_resource_id.rsplit("/protectedItems/", 1)[0])
-    return remove
+
+def _purge(store, item_resource_id):
+    """Without soft delete the item, its recovery points and its container go."""
+    store.delete_tree(item_resource_id.rsplit("/protectedItems/", 1)[0])
 
 
 @route("DELETE", ITEM)
 def delete_item(req):
-    vault = require_vault(req)["id"]
-    store = req.emu.store
-    item = store.get(request_item_id(req))
-    if item is None:
-        return empty_response(204)
-    if item["properties"]["isScheduledForDeferredDelete"]:
-        return vault_accepted(req, start_backup_operation(req, None, kind="unprotect"))
-    job = start_job(store, vault, "DeleteBackupData", item["properties"]["friendlyName"], item["properties"]["containerName"])
-    remove = _remover(store, vault, item["id"])
-
-    def complete():
-        remove()
-        finish_job(store, job)
-    return vault_accepted(req, start_backup_operation(req, complete, job, kind="unprotect"))
+    return delete_protected_item(req, _start_delete_job, _purge)
 
 
 def holder_of(store, vm_resource_id):

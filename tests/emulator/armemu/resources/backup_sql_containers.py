@@ -119,23 +119,27 @@ def _registered_vaults(store, subscription):
     return holders
 
 
-@route("GET", FABRIC + "/protectableContainers", when=wants_workload)
-def list_protectable_containers(req):
-    vault = require_vault(req)
-    store = req.emu.store
-    discovered = ((store.get(fabric_id(vault["id"])) or {}).get("armemu") or {}).get("discovered", [])
-    taken = _registered_vaults(store, req.params["subscriptionId"])
+def workload_protectable_containers(store, vault_id, subscription):
+    """The SQL Server VMs the vault's last workload refresh found that no vault has registered."""
+    discovered = ((store.get(fabric_id(vault_id)) or {}).get("armemu") or {}).get("discovered", [])
+    taken = _registered_vaults(store, subscription)
     containers = []
     for resource_id in sorted(discovered, key=str.lower):
         if resource_id.lower() in taken or not store.exists(sql_server_key(resource_id)):
             continue
         parts = resource_id.split("/")
         name = container_name(parts[4], parts[8])
-        containers.append({"id": f"{fabric_id(vault['id'])}/protectableContainers/{name}", "name": name,
+        containers.append({"id": f"{fabric_id(vault_id)}/protectableContainers/{name}", "name": name,
                            "type": PROTECTABLE_CONTAINER_TYPE,
                            "properties": {"protectableContainerType": CONTAINER_PREFIX, "friendlyName": parts[8],
                                           "backupManagementType": MANAGEMENT_TYPE, "healthStatus": "Healthy", "containerId": resource_id}})
-    return paged_response(req, containers, BMS_PAGE_SIZE)
+    return containers
+
+
+@route("GET", FABRIC + "/protectableContainers", when=wants_workload)
+def list_protectable_containers(req):
+    vault = require_vault(req)
+    return paged_response(req, workload_protectable_containers(req.emu.store, vault["id"], req.params["subscriptionId"]), BMS_PAGE_SIZE)
 
 
 # --- registration ---------------------------------------------------------------------------------

@@ -49,16 +49,16 @@ from armemu.core.http import empty_response, json_response
 from armemu.core.lro import iso, utc_now
 from armemu.core.paging import paged_response
 from armemu.core.routing import route
-from armemu.resources._backup_support import (ITEM, ITEM_TYPE, bms_error, filter_terms, item_not_found, parse_iso, request_item_id, request_vault,
-                                              timespan)
+from armemu.resources._backup_support import ITEM, ITEM_TYPE, bms_error, filter_terms, item_not_found, parse_iso, request_item_id, request_vault
+from armemu.resources._protected_item_support import (JOB_OPERATIONS, NEVER_BACKED_UP, PROTECTION_STATES, accept_change, change_applier,
+                                                      delete_protected_item, requested_change)
 from armemu.resources._sql_support import (LOG_POINT, MANAGEMENT_TYPE, NO_SYSADMIN, WORKLOAD_TYPE, container_parts,
                                            database_item_name, inquired, inquired_databases, invalid_input, is_workload_container, sql_server_key,
                                            start_workload_job, workload_container_id)
 from armemu.resources._vault_support import VAULT, azure_spelling, require_vault
 from armemu.resources.backup_jobs import finish_job
-from armemu.resources.backup_operations import item_accepted, start_backup_operation, vault_accepted
+from armemu.resources.backup_operations import item_accepted, start_backup_operation
 from armemu.resources.backup_policies import find_policy
-from armemu.resources.backup_protected_items import NEVER_BACKED_UP, PROTECTION_STATES, STOPPED_STATES, served
 from armemu.resources.backup_recovery_points import RP_TYPE, recovery_point_name
 
 SQL_ITEM_TYPE = "AzureVmWorkloadSQLDatabase"
@@ -119,45 +119,6 @@ def new_item(store, vault, container, row, policy):
     return {"id": f"{container['id']}/protectedItems/{name}", "name": name, "type": ITEM_TYPE, "properties": properties}
 
 
-def _change(current, requested):
-    state = requested.get("protectionState")
-    if current and current["properties"]["isScheduledForDeferredDelete"]:
-        if requested.get("isRehydrate"):
-            return "undelete"
-        raise bms_error("BMSUserErrorItemSoftDeleted", "The backup item is in soft deleted state. Undelete the item before you "
-                                                       "modify its protection.")
-    if state in STOPPED_STATES:
-        if current is None:
-            raise item_not_found()
-        return "stop"
-    if current is None:
-        return "enable"
-    return "resume" if current["properties"]["protectionState"] in STOPPED_STATES else "modify"
-
-
-def _apply(store, change, item, requested, policy):
-    """The item after ``change`` (None: nothing stored)."""
-    properties = item["properties"]
-    if change == "stop":
-        properties["protectionState"] = requested["protectionState"]
-        if requested["protectionState"] == "ProtectionStopped":
-            properties.update(policyId="", policyName="")
-    elif change == "undelete":
-        properties.update(isScheduledForDeferredDelete=False, protectionState="ProtectionStopped", policyId="", policyName="",
-                          softDeleteRetentionPeriodInDays=properties.pop("softDeleteRetentionPeriod", 14))
-        for field in ("deferredDeleteTimeInUTC", "deferredDeleteTimeRemaining", "isDeferredDeleteScheduleUpcoming"):
-            properties.pop(field, None)
-    elif change in ("modify", "resume"):
-        properties.update(policyId=policy["id"], policyName=policy["name"])
-        if change == "resume":
-            properties["protectionState"] = "Protected" if properties.get("lastRecoveryPoint") else "IRPending"
-    store.put(item["id"], item)
-
-
-JOB_OPERATIONS = {"enable": "ConfigureBackup", "modify": "ConfigureBackup", "resume": "ConfigureBackup", "stop": "DisableBackup",
-                  "undelete": "Undelete"}
-
-
 @route("PUT", ITEM, when=is_workload_container)
 def put_database(req):
     vault = require_vault(req)["id"]
@@ -168,7 +129,7 @@ def put_database(req):
     if requested.get("protectionState") is not None:
         requested["protectionState"] = azure_spelling(requested["protectionState"], PROTECTION_STATES) or requested["protectionState"]
     current = store.get(request_item_id(req))
-    change = _change(current, requested)
+    change = requested_change(current, requested)
     container, inquiry, row = _database_of(req) if change == "enable" else (None, None, None)
     policy = None
     if change in ("enable", "modify", "resume"):
@@ -182,43 +143,22 @@ def put_database(req):
     job = start_workload_job(store, vault, JOB_OPERATIONS[change], item["properties"]["friendlyName"], item["properties"]["containerName"],
                              {"Policy Name": policy["name"]} if policy else None)
 
-    def complete():
-        if change == "enable":
-            store.put(item["id"], item)
-        elif store.get(item["id"]):
-            _apply(store, change, store.get(item["id"]), requested, policy)
-        finish_job(store, job)
-    operation = start_backup_operation(req, complete, job, result=lambda: json_response(200, served(store, store.get(item["id"]), False)),
-                                       kind="undelete" if change == "undelete" else "protect")
-    return item_accepted(req, operation, item["id"])
+    apply = change_applier(store, change, item["id"], requested, policy, lambda: store.put(item["id"], item))
+    return accept_change(req, change, job, apply, item["id"])
+
+
+def _start_delete_job(store, vault, item):
+    return start_workload_job(store, vault, "DeleteBackupData", item["properties"]["friendlyName"], item["properties"]["containerName"])
+
+
+def _purge(store, item_resource_id):
+    """Without soft delete the database's item and recovery points go; the VM stays registered (its container)."""
+    store.delete_tree(item_resource_id)
 
 
 @route("DELETE", ITEM, when=is_workload_container)
 def delete_database(req):
-    vault = require_vault(req)["id"]
-    store = req.emu.store
-    item = store.get(request_item_id(req))
-    if item is None:
-        return empty_response(204)
-    if item["properties"]["isScheduledForDeferredDelete"]:
-        return vault_accepted(req, start_backup_operation(req, None, kind="unprotect"))
-    job = start_workload_job(store, vault, "DeleteBackupData", item["properties"]["friendlyName"], item["properties"]["containerName"])
-    settings = store.get(vault)["properties"]["securitySettings"]["softDeleteSettings"]
-
-    def remove():
-        body = store.get(item["id"])
-        if body is not None and settings.get("softDeleteState", "Enabled") in ("Enabled", "AlwaysON"):
-            days = settings.get("softDeleteRetentionPeriodInDays", 14)
-            properties = body["properties"]
-            properties.pop("softDeleteRetentionPeriodInDays", None)
-            properties.update(isScheduledForDeferredDelete=True, deferredDeleteTimeInUTC=iso(utc_now()), softDeleteRetentionPeriod=days,
-                              deferredDeleteTimeRemaining=timespan(days * 86400), isDeferredDeleteScheduleUpcoming=False,
-                              protectionState="ProtectionStopped", policyId="", policyName="")
-            store.put(item["id"], body)
-        elif body is not None:
-            store.delete_tree(item["id"])
-        finish_job(store, job)
-    return vault_accepted(req, start_backup_operation(req, remove, job, kind="unprotect"))
+    return delete_protected_item(req, _start_delete_job, _purge)
 
 
 # --- auto-protection intents ----------------------------------------------------------------------
