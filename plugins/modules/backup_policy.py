@@ -313,7 +313,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._po
     AZURE_WORKLOAD, SQL_ARGUMENT_SPEC, desired_sql_view, is_sql_policy, non_sql_option_errors, sql_option_errors, sql_policy_errors,
     sql_policy_properties, sql_policy_view,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, UPDATE, Refusal, Resource, finish, reconcile
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import DELETE, UPDATE, Refusal, Resource, finish, reconcile, returned
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_name, check_time_zone, check_wait_timeout,
 )
@@ -375,7 +375,7 @@ class Policy(Resource):
         self.module = module
         self.params = module.params
         self.session = module.session
-        self.azure_policy = None
+        self.azure = None
 
     @property
     def label(self):
@@ -386,18 +386,18 @@ class Policy(Resource):
         return self.session.client("backup").protection_policies
 
     def read(self):
-        self.azure_policy = get_policy(self.session, self.params["vault_name"], self.params["resource_group"], self.params["name"])
-        if self.azure_policy is None:
+        self.azure = get_policy(self.session, self.params["vault_name"], self.params["resource_group"], self.params["name"])
+        if self.azure is None:
             return None
-        management_type = (self.azure_policy.get("properties") or {}).get("backupManagementType")
+        management_type = (self.azure.get("properties") or {}).get("backupManagementType")
         if management_type != WORKLOADS[self.params["workload"]]:
             other = next((name for name, kind in WORKLOADS.items() if kind == management_type), None)
             hint = f": manage it with workload: {other}" if other else ""
             raise Refusal(f"{self.label} is an {management_type} policy; workload {self.params['workload']} manages "
                           f"{WORKLOADS[self.params['workload']]} policies{hint}")
         if self.params["workload"] == "sql":
-            return sql_policy_view(self.azure_policy)
-        return file_share_policy_view(self.azure_policy) if self.file_share else policy_view(self.azure_policy)
+            return sql_policy_view(self.azure)
+        return file_share_policy_view(self.azure) if self.file_share else policy_view(self.azure)
 
     @property
     def file_share(self):
@@ -431,25 +431,38 @@ class Policy(Resource):
     def update(self, current, desired):
         self.write(desired)
 
+    def properties(self, desired):
+        """The ``properties`` of the PUT body for the desired view of this workload's policy."""
+        if self.params["workload"] == "sql":
+            return sql_policy_properties(desired)
+        return file_share_policy_properties(desired) if self.file_share else policy_properties(desired)
+
     def write(self, desired):
         """PUT the whole policy; Azure answers 200, or 202 while it updates the items the policy protects."""
         operation = f"write {self.label}"
-        if self.params["workload"] == "sql":
-            properties = sql_policy_properties(desired)
-        else:
-            properties = file_share_policy_properties(desired) if self.file_share else policy_properties(desired)
         response = self.session.call_with_headers(operation, self.policies.create_or_update, self.params["vault_name"],
-                                                  self.params["resource_group"], self.params["name"], {"properties": properties})
+                                                  self.params["resource_group"], self.params["name"], {"properties": self.properties(desired)})
         if response.status_code == 202:
             if self.params["wait"]:
                 finish(self.session, operation, response, self.params)
-                self.azure_policy = get_policy(self.session, self.params["vault_name"], self.params["resource_group"], self.params["name"])
+                self.azure = get_policy(self.session, self.params["vault_name"], self.params["resource_group"], self.params["name"])
         elif response.content:
-            self.azure_policy = response.json()
+            self.azure = response.json()
+
+    def planned(self, current, desired):
+        """The policy as Azure will return it after the PUT: the PUT replaces every setting, the protected items stay."""
+        from azure.mgmt.core.tools import resource_id  # pylint: disable=import-outside-toplevel
+
+        policy_id = resource_id(subscription=self.session.subscription_id, resource_group=self.params["resource_group"],
+                                namespace="Microsoft.RecoveryServices", type="vaults", name=self.params["vault_name"],
+                                child_type_1="backupPolicies", child_name_1=self.params["name"])
+        existing = self.azure or {"id": policy_id, "name": self.params["name"], "type": "Microsoft.RecoveryServices/vaults/backupPolicies"}
+        in_use = (existing.get("properties") or {}).get("protectedItemsCount") or 0
+        return dict(existing, properties=dict(self.properties(desired), protectedItemsCount=in_use))
 
     def check(self, action, current, desired):
         """Azure refuses to delete a policy that still protects items (BMSUserErrorPolicyObjectInUse)."""
-        in_use = ((self.azure_policy or {}).get("properties") or {}).get("protectedItemsCount") or 0
+        in_use = ((self.azure or {}).get("properties") or {}).get("protectedItemsCount") or 0
         if action == UPDATE and in_use and self.file_share and current["tier"] != desired["tier"]:
             raise Refusal(f"{self.label} protects {in_use} file share(s); a policy in use cannot move between the snapshot and the vaulted "
                           "tier (Azure refuses it): create a policy of the other tier and move the shares to it (file_share_protection)",
@@ -464,10 +477,8 @@ class Policy(Resource):
         finish(self.session, f"delete {self.label}", poller, self.params)
 
 
-def returned_policy(policy, planned_view):
-    """The module's view of the policy Azure holds (or of the planned one), with id, name and item count."""
-    if not policy:
-        return planned_view
+def returned_policy(policy):
+    """The module's view of a policy as Azure returns it (or will, see ``Policy.planned``), with id, name and item count."""
     properties = policy.get("properties") or {}
     view = sql_policy_view(policy) if is_sql_policy(policy) else file_share_policy_view(policy) if is_file_share_policy(policy) else policy_view(policy)
     return dict(view, id=policy.get("id"), name=policy.get("name"), protected_items_count=properties.get("protectedItemsCount"))
@@ -499,8 +510,8 @@ def main():
         policy = Policy(module)
         result = reconcile(module, policy, module.params["state"])
         if module.params["state"] == "present":
-            planned = dict(result["diff"]["after"], name=module.params["name"])
-            result["policy"] = planned if module.check_mode else returned_policy(policy.azure_policy, planned)
+            # The same shape in check mode, real mode and wait: false (_reconcile.returned).
+            result["policy"] = returned_policy(returned(module, policy, result))
         return result
 
     module.run(run)
