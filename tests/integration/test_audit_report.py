@@ -257,13 +257,13 @@ def test_the_recovery_health_measures_each_vm_against_its_policy(audit):
     assert report["jobs_needing_attention"] == []
     block = output[output.index("TASK [Print the recovery health"):output.index("TASK [Print the protected file shares]")]
     assert re.search(r"met +vm-web-01 +rsv-demo-weu +vm-nightly", block) and "missed   rsv-demo-weu/vm-web-02: no recovery point yet" in block
-    # One job listing per vault, whatever the number of VMs and jobs, and no request per job or per policy (the policies are
-    # listed, by this part and by vm_protection's check-mode plan).
+    # One job listing per vault, whatever the number of VMs and jobs, and no request per job (the policies are listed, by
+    # this part and by vm_protection's check-mode plan).
     for vault in WEAKER:
         paths = [entry["path"] for entry in log["requests"] if f"/vaults/{vault}/" in entry["path"]]
         assert len([path for path in paths if path.endswith("/backupJobs")]) == 1, paths
-        assert [path for path in paths if path.endswith("/backupPolicies")], paths
-        assert not [path for path in paths if "/backupJobs/" in path or "/backupPolicies/" in path], paths
+        assert len([path for path in paths if path.endswith("/backupPolicies")]) == 2, paths
+        assert not [path for path in paths if "/backupJobs/" in path], paths
 
 
 def test_a_failed_backup_is_listed_with_its_error_and_its_vm_highlighted(audit_after_failed_backup, chromium):
