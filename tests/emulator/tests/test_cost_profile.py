@@ -128,7 +128,9 @@ def test_reads_bucket_throttles_at_the_published_rate(raw, emu):
 
 
 def test_headers_count_down_per_bucket_and_post_draws_on_writes(raw):
-    azure_costs(raw)
+    # Azure's bucket sizes with a refill too slow to add a token while the test runs, however loaded the
+    # machine: the headers then count exactly one token a request (the refill rates have their own tests).
+    azure_costs(raw, throttle={kind: {"bucket": bucket["bucket"], "refill": 0.001} for kind, bucket in AZURE_BUCKETS.items()})
     writes = [raw.arm("POST", f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.RecoveryServices/locations/westeurope/backupStatus",
                       {"resourceId": "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/virtualMachines/z",
                        "resourceType": "VM"}, api_version="2023-04-01") for _attempt in range(3)]
