@@ -561,7 +561,7 @@ class AzureSession:
         )
 
         if self._pacer is None:
-            self._pacer = RateLimitPacer()
+            self._pacer = RateLimitPacer(principal=self.settings.get("client_id"))
         return {
             "retry_policy": PatientRetryPolicy(self.retry_timeout),
             "authentication_policy": TokenRefreshPolicy(self.credential, self.scope),

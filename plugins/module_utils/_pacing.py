@@ -136,14 +136,19 @@ class BucketEstimate:
         self.tokens = remaining - (self.issued - ticket - 1)
 
 
-def shared_estimates_path(environ=None):
-    """The file the tasks of this controller's principal (``AZURE_CLIENT_ID``, else one for all) keep their estimates in."""
+def shared_estimates_path(principal=None, environ=None):
+    """The file the tasks of one principal on this controller keep their estimates in.
+
+    ARM's buckets are per principal, so the key is the ``client_id`` the task signs in with (an option, a
+    profile or ``AZURE_CLIENT_ID``); without one (a user, a managed identity) all such tasks share one file.
+    """
     from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cache import (  # pylint: disable=import-outside-toplevel
         cache_directory,
     )
 
     env = os.environ if environ is None else environ
-    return os.path.join(cache_directory(env), "ratelimit-" + quote(env.get("AZURE_CLIENT_ID") or "default", safe="")[:100] + ".json")
+    principal = principal or env.get("AZURE_CLIENT_ID") or "default"
+    return os.path.join(cache_directory(env), "ratelimit-" + quote(principal, safe="")[:100] + ".json")
 
 
 class SharedEstimates:
@@ -197,12 +202,12 @@ class RateLimitPacer:
     processes share it). A pacer given its own ``clock`` (the unit tests) keeps its estimates in memory.
     """
 
-    def __init__(self, clock=None, sleep=time.sleep, shared=None):
+    def __init__(self, clock=None, sleep=time.sleep, shared=None, principal=None):
         self._buckets = {}
         self._lock = threading.Lock()
         self._clock = clock or time.time
         self._sleep = sleep
-        self._shared = shared if shared is not None or clock else SharedEstimates.open(shared_estimates_path())
+        self._shared = shared if shared is not None or clock else SharedEstimates.open(shared_estimates_path(principal))
         self.waited_seconds = 0.0
 
     def _bucket(self, key):

@@ -144,8 +144,10 @@ def test_tasks_of_one_principal_share_their_estimates(tmp_path):
 
 def test_estimates_path_is_per_principal(tmp_path):
     environ = {"AZURE_BACKUP_CACHE_DIR": str(tmp_path), "AZURE_CLIENT_ID": "app/1"}
-    assert pacing.shared_estimates_path(environ) == str(tmp_path / "ratelimit-app%2F1.json")
-    assert pacing.shared_estimates_path({"AZURE_BACKUP_CACHE_DIR": str(tmp_path)}) == str(tmp_path / "ratelimit-default.json")
+    assert pacing.shared_estimates_path(environ=environ) == str(tmp_path / "ratelimit-app%2F1.json")
+    assert pacing.shared_estimates_path(environ={"AZURE_BACKUP_CACHE_DIR": str(tmp_path)}) == str(tmp_path / "ratelimit-default.json")
+    # The principal the task signs in with (option or profile) wins over the environment's.
+    assert pacing.shared_estimates_path("app-2", environ=environ) == str(tmp_path / "ratelimit-app-2.json")
 
 
 def test_unusable_estimates_file_leaves_each_task_pacing_alone(tmp_path):
