@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: backup_engine_info
 short_description: List the backup servers (MABS, DPM, MARS agents) registered with a Recovery Services vault
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Lists the on-premises backup servers a vault knows, Microsoft Azure Backup Server (MABS) and System Center
     Data Protection Manager (DPM) servers from the vault's backup engines, with the servers each protects to

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: backup_server_info
 short_description: Report the Microsoft Azure Backup Server (MABS) or System Center DPM installed on a Windows server
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reports whether MABS or DPM is installed, which (MABS installs under a C(Microsoft Azure Backup Server) folder),
     its version, the version of the MARS agent it carries, and the vault the server is registered with.

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: backup_server_registration
 short_description: Register a Microsoft Azure Backup Server (MABS) or System Center DPM server with a Recovery Services vault
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Registers the server with the vault named in O(vault_credentials) (C(Start-DPMCloudRegistration -DPMServerName
     -VaultCredentialsFilePath)), then sets its online protection settings on the object C(Get-DPMCloudSubscriptionSetting)

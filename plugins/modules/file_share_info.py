@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: file_share_info
 short_description: List the Azure file shares a Recovery Services vault protects, its registered storage accounts and recovery points
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Lists the vault's protected file shares in one listing (all pages), vault-wide or for given shares, optionally only those in
     given protection states or with a given policy; and the storage accounts registered with the vault (one more listing).

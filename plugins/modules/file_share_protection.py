@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: file_share_protection
 short_description: Protect Azure file shares with a backup policy, stop or remove their protection, back them up now
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Puts many Azure file shares (in many storage accounts) under backup protection in one Recovery Services vault, moves
     them to another policy, resumes, stops or removes protection, undeletes soft-deleted items and triggers on-demand backups.

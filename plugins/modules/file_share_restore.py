@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: file_share_restore
 short_description: Restore an Azure file share, or files and folders of it, from a recovery point
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Restores a file share protected by a Recovery Services vault from one of its recovery points and waits for Azure's
     restore job. Returns the job and what was restored (share, account, items, conflict choice).

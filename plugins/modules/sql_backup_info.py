@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: sql_backup_info
 short_description: SQL Server in Azure VMs of a vault - registered VMs, discovered instances and databases, protection
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Lists, for one Recovery Services vault, the VMs registered for SQL workloads (with the result of their last discovery),
     the instances and availability groups Azure discovered on them (auto-protectable, auto-protected), and every

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: sql_protection
 short_description: Protect SQL Server databases in Azure VMs, auto-protect instances and availability groups, back them up now
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - For many SQL Server VMs and databases in one Recovery Services vault, in one task - registers each VM with the vault
     for SQL workloads (Azure's C(VMAppContainer)) and runs the discovery (inquiry) of its instances, availability groups

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: sql_restore
 short_description: Restore a SQL Server database in an Azure VM to a point in time or a recovery point
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Restores a database that a Recovery Services vault protects (M(azure_backup.recovery_services.sql_protection)) and waits
     for Azure's restore job.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: storage_account_info
 short_description: List storage accounts (kind, region, tags) and, on request, their file shares
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Lists the storage accounts of the subscription in ONE listing (every page), optionally only those with given tags, with
     what Azure Files backup needs to know - kind, region, SKU, tags, and whether Azure Backup can protect their file shares.

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vault_runs
 short_description: Run a module once per vault batch, all the vaults at once, and wait for them in one task
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Starts O(module) once per entry of O(batches), all at once (as C(async) with C(poll=0) would), then waits for every
     run in the same task, and returns each run's answer with its batch. It prints one line per run, named by the batch's

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vault_security_info
 short_description: Read the security posture of Recovery Services vaults
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Returns the security settings of one vault, of every vault in a resource group, or of every vault in the
     subscription, as they stand, in the shape M(azure_backup.recovery_services.vault_security) manages them
