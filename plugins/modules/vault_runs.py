@@ -50,12 +50,15 @@ options:
     default: 0.5
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Each run of O(module) runs in check mode as that module supports it.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: The runs' diffs, one after the other.
   idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
     support: full
     details: As idempotent as O(module).
   action:

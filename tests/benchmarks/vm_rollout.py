@@ -330,7 +330,8 @@ def table(reports):
             methods = " · ".join(f"{method} {count:,}" for method, count in sorted(figures["requests_by_method"].items()))
             lines.append(
                 f"| {estate} | {report['profile']} | {run.replace('_', ' ')}{'' if not any(figures['rc']) else ' (FAILED)'} | "
-                f"{figures['wall_seconds']} s ({figures['ansible_cpu_seconds']} s CPU) | {figures['load_average_1min'][0]}-{figures['load_average_1min'][1]} | {figures['requests_total']:,} | "
+                f"{figures['wall_seconds']} s ({figures['ansible_cpu_seconds']} s CPU) | "
+                f"{figures['load_average_1min'][0]}-{figures['load_average_1min'][1]} | {figures['requests_total']:,} | "
                 f"{methods} | {figures['writes_applied']:,} | {figures['status_429']} | {figures['throttle_floor_seconds']} s | "
                 f"{figures['max_requests_per_vault']} "
                 f"(+{figures['subscription_wide_requests']} subscription-wide) | {figures['per_vm_requests']} | {figures['vms_unprotected']} | "

@@ -22,7 +22,7 @@ from conftest import ROOT, playbook_env, start_emulator
 BIN = Path(sys.executable).parent
 COLLECTION = "azure_backup.recovery_services"
 DEMO_ESTATE = ROOT / "tests" / "emulator" / "estates" / "demo.yml"
-CHECKOUT_ONLY = (".venv/", ".cache/", ".ci/", ".gitignore", "requirements-test.txt", "execution-environment.yml", "scripts/test.sh",
+CHECKOUT_ONLY = (".venv/", ".cache/", ".ci/", ".gitignore", "requirements-test", "execution-environment.yml", "scripts/test.sh",
                  "scripts/bootstrap.sh", "scripts/docs.py", "scripts/release_changelog.py", "scripts/tools/", "dist/")
 
 

@@ -83,7 +83,7 @@ def test_long_waits_converge_and_every_job_finishes(long_operations, tmp_path):
     assert recap_changed(again) == 0 and emulator.control("GET", "requests")["writes"] == 0, again[-4000:]
 
     jobs = re.findall(r'"msg": "JOB (\S+) (\S+) (\S+)"', run(emulator, tmp_path, "check_jobs.yml", CHECK_JOBS))
-    assert sorted((operation, vm) for operation, vm, _ in jobs if operation != "Restore") == sorted(
+    assert sorted((operation, vm) for operation, vm, status in jobs if operation != "Restore") == sorted(
         [("ConfigureBackup", f"vm-it-bulk-000{index}") for index in range(1, 6)] + [("Backup", "vm-it-bulk-0001"), ("Backup", "vm-it-bulk-0002")])
-    assert [operation for operation, _, _ in jobs].count("Restore") == 1
-    assert {status for _, _, status in jobs} == {"Completed"}, jobs
+    assert [job[0] for job in jobs].count("Restore") == 1
+    assert {job[2] for job in jobs} == {"Completed"}, jobs

@@ -123,7 +123,6 @@ def test_precheck_rows_name_vault_status_and_reason():
     assert rows[2]["reason"] == "VM is stopped"
 
 
-
 def test_reasons_with_the_same_subject_say_it_once():
     stopped = ["VM is deallocated: its backups are crash-consistent and its agent cannot be checked",
                "VM is deallocated: the agent status cannot be checked"]
@@ -134,6 +133,7 @@ def test_reasons_with_the_same_subject_say_it_once():
         "Azure pre-validation failed: UserErrorVmNotFound: gone; UserErrorKeyVaultPermissionsNotConfigured: no key access; VM is stopped"
     vm = {"findings": [{"status": "Warning", "reason": text} for text in stopped] + [{"status": "Passed", "reason": "VM is running"}]}
     assert filters.reasons(vm, "Warning").count("VM is deallocated") == 1
+
 
 def test_precheck_table_is_aligned_worst_first():
     lines = filters.precheck_table(PRECHECK)
@@ -204,8 +204,9 @@ def test_host_variables_keep_only_what_the_batches_read():
                          "azure_backup_vault": "rsv-weu", "azure_backup_sql": {"databases": ["sales"]}},
                 "web": {"ansible_host": "10.0.0.9"}}
     found = filters.host_variables(hostvars, ["vm-1", "db-1", "web"])
-    assert json.loads(found) == {"vm-1": {"azure_vm_name": "vm-1", "azure_vm_resource_group": "rg-app", "azure_backup_vault": "rsv-weu"},
-                     "db-1": {"id": hostvars["db-1"]["id"], "azure_backup_vault": "rsv-weu", "azure_backup_sql": {"databases": ["sales"]}},
-                     "web": {}}
+    assert json.loads(found) == {
+        "vm-1": {"azure_vm_name": "vm-1", "azure_vm_resource_group": "rg-app", "azure_backup_vault": "rsv-weu"},
+        "db-1": {"id": hostvars["db-1"]["id"], "azure_backup_vault": "rsv-weu", "azure_backup_sql": {"databases": ["sales"]}},
+        "web": {}}
     defaults = {"vault_resource_group": "rg-backup"}
     assert filters.vm_backup_batches(found, ["vm-1", "db-1", "web"], defaults) == filters.vm_backup_batches(hostvars, ["vm-1", "db-1", "web"], defaults)
