@@ -7,7 +7,7 @@ A drill restores the newest point of a sample of a vault's protected VMs as new 
 and virtual network made for the drill (no peering, no public IP), verifies them, measures RPO (the point's age at
 drill time) and RTO (restore request -> verified VM), and removes everything it made. What it makes lives in one
 resource group per vault, tagged with the drill and the vault, so a drill killed midway is found and removed by
-the next drill of that vault (or by ``state: absent``). Pure logic only; ``restore_drill`` does the calls.
+the next drill of that vault (or by ``state: absent``). Pure logic only; ``_drill_run`` does the calls.
 """
 
 from __future__ import annotations
