@@ -127,6 +127,11 @@ class ActionModule(ActionBase):
             return {"failed": True, "finished": True, "msg": f"could not parse job output: {text[:200]}", "ansible_job_id": started["ansible_job_id"]}
         if "started" in data and not data.get("finished"):
             return {"finished": False}
+        # Read once, so removed as async_status's mode=cleanup would: no run's answer is left behind in the async dir.
+        try:
+            os.remove(started["results_file"])
+        except OSError:
+            pass
         data.pop("invocation", None)  # the module's arguments: the batch, which the answer carries as item
         remove_internal_keys(data)
         return dict(data, finished=True, ansible_job_id=started["ansible_job_id"])

@@ -29,6 +29,7 @@ def test_status_from_the_result_file(tmp_path):
     done = plugin._status(started(tmp_path, "j3", {"changed": True, "vms": [], "invocation": {"module_args": {"vms": ["..."]}},
                                                    "_ansible_no_log": False}), {})
     assert done == {"changed": True, "vms": [], "finished": True, "ansible_job_id": "j3"}
+    assert not (tmp_path / "j3").exists() and (tmp_path / "j1").exists()  # a finished run's file is removed once read
     assert plugin._status(started(tmp_path, "j4"), {})["msg"] == "could not find job"
     assert plugin._status(started(tmp_path, "j5", "{not json"), {})["failed"] is True
     timeout = plugin._status(started(tmp_path, "j6", {"failed": True, "msg": "Timeout exceeded", "child_pid": 1}), {})
