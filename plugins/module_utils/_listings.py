@@ -97,6 +97,13 @@ def list_protectable_vms(session, vault, resource_group):
                     vault, resource_group, filter=PROTECTABLE_VMS_FILTER)
 
 
+def read_guard_proxy(session, vault, resource_group):
+    """The vault's resource guard proxy (multi-user authorization), or None: Azure lists at most one, named VaultProxy."""
+    proxies = list_all(session, f"list resource guard proxies of vault {vault}", backup_client(session).resource_guard_proxies.get,
+                       vault, resource_group)
+    return proxies[0] if proxies else None
+
+
 def list_containers(session, vault, resource_group, backup_filter):
     return list_all(session, f"list protection containers of vault {vault}",
                     backup_client(session).backup_protection_containers.list, vault, resource_group, filter=backup_filter)

@@ -213,7 +213,7 @@ security_pin:
 
 import json
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, read_guard_proxy
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
@@ -246,9 +246,7 @@ class VaultSecurity(Resource):
             raise Refusal(f"vault {self.name} does not exist in resource group {self.group}; "
                           "create it with azure_backup.recovery_services.rsv_vault first")
         self.azure_vault = as_mapping(vault)
-        proxies = list_all(self.session, f"list resource guard proxies of vault {self.name}",
-                           backup_client(self.session).resource_guard_proxies.get, self.name, self.group)
-        self.proxy = proxies[0] if proxies else None
+        self.proxy = read_guard_proxy(self.session, self.name, self.group)
         return security_view(self.azure_vault, self.proxy)
 
     def wanted(self):

@@ -107,7 +107,7 @@ vaults:
 """
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping, parse_resource_id
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_all, read_guard_proxy
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_subscription_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
@@ -131,9 +131,7 @@ class VaultSecurityReader:
 
     def posture(self, vault):
         group = parse_resource_id(vault["id"])["resourcegroups"]
-        proxies = list_all(self.session, f"list resource guard proxies of vault {vault['name']}",
-                           backup_client(self.session).resource_guard_proxies.get, vault["name"], group)
-        return dict(security_posture(vault, proxies[0] if proxies else None), resource_group=group)
+        return dict(security_posture(vault, read_guard_proxy(self.session, vault["name"], group)), resource_group=group)
 
 
 def main():
