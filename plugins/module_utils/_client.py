@@ -14,6 +14,9 @@ Private to the collection (underscore name): not an API for other collections.
 * ``AzureSession.call`` runs one SDK call and turns every Azure failure (``azure.core.exceptions``)
   into ``AzureOperationError`` that names the operation, HTTP status, ARM code and message.
   Anything else is a bug and propagates as one.
+* ``AzureSession.send`` sends one raw ARM request through a bare ARM pipeline with those same policies: a
+  task that only reads (an unchanged vault, a status URL) imports azure-core but no azure-mgmt-* SDK,
+  whose import and set-up cost about as much as the rest of the task.
 * ``AzureSession.wait_for_operation`` awaits Azure's "202 + Azure-AsyncOperation /
   Location" pattern for the backup calls the SDK does not model as pollers; ``finish`` awaits an
   SDK poller within one deadline.
@@ -88,6 +91,9 @@ SDK_CLIENTS = {
     "compute": ("azure.mgmt.compute", "ComputeManagementClient"),
     "monitor": ("azure.mgmt.monitor", "MonitorManagementClient"),
 }
+
+# The user agent's product token on raw requests (``AzureSession.send``); SDK clients send their own.
+USER_AGENT_MONIKER = "ansible-azure-backup-recovery-services"
 
 # The SDK clients' polling_interval, for a poller built without our adaptive polling method
 # (azure-core's own default is 30 s).  AzureSession.call gives begin_* calls adaptive polling.
@@ -449,6 +455,7 @@ class AzureSession:
         self._cloud = None
         self._credential = None
         self._clients = {}
+        self._arm_pipeline = None
         self._pacer = None
 
     @property
@@ -629,8 +636,47 @@ class AzureSession:
                 return None
             raise
 
-    def send(self, operation, method, path, api_version, body=None, client="recoveryservices"):
-        """Send one raw ARM request through an SDK client's pipeline (auth, retries, pacing, TLS).
+    @property
+    def arm_pipeline(self):
+        """A bare ARM pipeline client for raw requests: the SDK clients' policies, in their order, without an SDK.
+
+        The policy list is the one azure-mgmt-* clients build (azure-core's request id, headers, user agent,
+        proxy, content decoding, ARM's resource-provider registration, redirects, then our retries, token,
+        pacing after each retry, hooks, logging, tracing, header clean-up, ARM's HTTP logging).
+        """
+        if self._arm_pipeline is None:
+            if not self.subscription_id:
+                raise AzureConfigurationError("subscription_id is required (option subscription_id or AZURE_SUBSCRIPTION_ID)")
+            from azure.core.pipeline import policies  # pylint: disable=import-outside-toplevel
+            from azure.mgmt.core import ARMPipelineClient  # pylint: disable=import-outside-toplevel
+            from azure.mgmt.core.policies import ARMAutoResourceProviderRegistrationPolicy, ARMHttpLoggingPolicy  # pylint: disable=import-outside-toplevel
+
+            options = self.pipeline_options()
+            self._arm_pipeline = ARMPipelineClient(
+                base_url=self.cloud["resource_manager"],
+                policies=[
+                    policies.RequestIdPolicy(),
+                    policies.HeadersPolicy(),
+                    policies.UserAgentPolicy(sdk_moniker=USER_AGENT_MONIKER),
+                    policies.ProxyPolicy(),
+                    policies.ContentDecodePolicy(),
+                    ARMAutoResourceProviderRegistrationPolicy(),
+                    policies.RedirectPolicy(),
+                    options["retry_policy"],
+                    options["authentication_policy"],
+                    policies.CustomHookPolicy(),
+                    policies.NetworkTraceLoggingPolicy(),
+                    policies.DistributedTracingPolicy(),
+                    policies.SensitiveHeaderCleanupPolicy(),
+                    ARMHttpLoggingPolicy(),
+                ],
+                per_retry_policies=options["per_retry_policies"],
+                **self._transport_kwargs()
+            )
+        return self._arm_pipeline
+
+    def send(self, operation, method, path, api_version, body=None):
+        """Send one raw ARM request through ``arm_pipeline`` (auth, retries, pacing, TLS).
 
         ``api_version`` is added only when ``path`` carries none (Azure's status URLs carry theirs).
         """
@@ -641,10 +687,19 @@ class AzureSession:
         if "api-version=" not in url and api_version:
             url = f"{url}{separator}api-version={api_version}"
         request = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
-        response = self.call(operation, self.client(client).send_request, request)
+        response = self.call(operation, self.arm_pipeline.send_request, request)
         if response.status_code >= 400:
             raise error_from_response(operation, response)
         return response
+
+    def read_or_none(self, operation, path, api_version):
+        """GET one ARM resource as Azure's JSON body; None when Azure answers 404."""
+        try:
+            return self.send(operation, "GET", path, api_version).json()
+        except AzureOperationError as error:
+            if error.status == 404:
+                return None
+            raise
 
     def finish(self, operation, poller, timeout):
         """Await an SDK poller within ``timeout`` seconds; return its result.
@@ -657,7 +712,7 @@ class AzureSession:
             raise OperationOutcomeUnknown(operation, f"still running after {timeout} s; raise wait_timeout or set wait=false")
         return result
 
-    def wait_for_operation(self, operation, response, timeout, client="backup", confirm=None):
+    def wait_for_operation(self, operation, response, timeout, confirm=None):
         """Await a 202 answered with Azure-AsyncOperation and/or Location headers, within one deadline.
 
         Polls the status URL until Succeeded / Failed / Canceled (or the Location URL until it
@@ -678,17 +733,17 @@ class AzureSession:
             return None
         api_version = api_version_of(poll_url) or api_version_of(getattr(getattr(response, "request", None), "url", "") or "")
         try:
-            return self._poll_until_done(operation, poll_url, bool(status_url), api_version, time.monotonic() + timeout, client)
+            return self._poll_until_done(operation, poll_url, bool(status_url), api_version, time.monotonic() + timeout)
         except OperationOutcomeUnknown:
             if confirm is not None and confirm():
                 return {"status": "Succeeded", "confirmed_by_read": True}
             raise
 
-    def _poll_until_done(self, operation, poll_url, is_status_url, api_version, deadline, client):
+    def _poll_until_done(self, operation, poll_url, is_status_url, api_version, deadline):
         delays = poll_delays()
         while True:
             try:
-                poll = self.send(operation, "GET", poll_url, api_version=api_version, client=client)
+                poll = self.send(operation, "GET", poll_url, api_version=api_version)
             except AzureOperationError as error:
                 raise OperationOutcomeUnknown(operation, f"reading the operation's status failed: {error.azure_message}",
                                               status=error.status, code=error.code) from error

@@ -52,7 +52,7 @@ class Drill:
 
     def await_write(self, operation, response):
         if response.status_code in (201, 202):
-            self.session.wait_for_operation(operation, response, self.params["wait_timeout"], client="compute")
+            self.session.wait_for_operation(operation, response, self.params["wait_timeout"])
 
     def make_environment(self):
         subscription = self.session.subscription_id

@@ -68,7 +68,13 @@ def backup_client(session):
 
 def read_vault(session, resource_group, name):
     """The vault's id and location (one GET); AzureOperationError when it does not exist."""
-    vault = as_mapping(session.call(f"read vault {name}", session.client("recoveryservices").vaults.get, resource_group, name))
+    # _vault imports _validation, which imports this module: imported here, not at the top.
+    from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import (  # pylint: disable=import-outside-toplevel
+        VAULT_API_VERSION,
+        vault_id,
+    )
+
+    vault = session.send(f"read vault {name}", "GET", vault_id(session.subscription_id, resource_group, name), VAULT_API_VERSION).json()
     return {"id": vault["id"], "name": vault["name"], "location": normalise_location(vault.get("location"))}
 
 

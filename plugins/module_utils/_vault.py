@@ -14,6 +14,10 @@ import re
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group
 
+# The vaults API version azure-mgmt-recoveryservices 4.3.0 calls by default (a unit test keeps the two equal):
+# a vault is read with one raw GET, so a task that finds its vault unchanged imports no SDK.
+VAULT_API_VERSION = "2026-11-01"
+
 # Azure's rule for vault names (Microsoft.RecoveryServices/vaults): 2-50 letters, digits or hyphens, starting with a letter.
 VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,49}$")
 
@@ -34,3 +38,12 @@ def check_vault_options(params):
     """``vault_name`` and ``resource_group`` as Azure allows them."""
     check_vault_name(params["vault_name"])
     check_resource_group(params["resource_group"])
+
+
+def vault_id(subscription_id, resource_group, name):
+    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.RecoveryServices/vaults/{name}"
+
+
+def find_vault(session, resource_group, name):
+    """The vault as Azure's JSON body, or None when it does not exist: one GET, through the client layer's bare ARM pipeline."""
+    return session.read_or_none(f"read vault {name}", vault_id(session.subscription_id, resource_group, name), VAULT_API_VERSION)

@@ -299,7 +299,7 @@ class VaultListings:
         """
         listed, url = {}, path
         while url:
-            body = self.session.send(operation, "GET", url, api_version=COMPUTE_API_VERSION, client="compute").json()
+            body = self.session.send(operation, "GET", url, api_version=COMPUTE_API_VERSION).json()
             listed.update((vm["id"].lower(), vm) for vm in body.get("value") or [] if vm.get("id"))
             url = body.get("nextLink")
         return listed

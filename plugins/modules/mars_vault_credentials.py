@@ -152,7 +152,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._fi
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_output_directory, check_output_file
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options, find_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils import _vault_credentials as creds
 
 NEW_CERTIFICATE = "(new certificate)"
@@ -213,11 +213,10 @@ class VaultCredentialsFile(Resource):
         return {"path": self.target_path(), "thumbprint": NEW_CERTIFICATE, "expires": expires.isoformat()}
 
     def require_vault(self):
-        vault = self.session.get_or_none(f"read vault {self.params['vault_name']}", self.session.client("recoveryservices").vaults.get,
-                                         self.params["resource_group"], self.params["vault_name"])
+        vault = find_vault(self.session, self.params["resource_group"], self.params["vault_name"])
         if vault is None:
             raise Refusal(f"vault {self.params['vault_name']} does not exist in resource group {self.params['resource_group']}")
-        return as_mapping(vault)
+        return vault
 
     def create(self, desired):
         vault = self.require_vault()

@@ -139,7 +139,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._mo
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import (
     UPDATE, Refusal, Resource, finish, overlay, reconcile, returned,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name, find_vault, vault_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_location, check_resource_group, check_resource_id, check_subscription_id, check_wait_timeout,
 )
@@ -169,7 +169,7 @@ def vault_view(vault):
 
 
 class Vault(Resource):
-    """A Recovery Services vault, read and written through azure-mgmt-recoveryservices."""
+    """A Recovery Services vault: read by one raw GET (``find_vault``), written through azure-mgmt-recoveryservices."""
 
     def __init__(self, module):
         self.module = module
@@ -181,8 +181,7 @@ class Vault(Resource):
         return self.session.client("recoveryservices").vaults
 
     def read(self):
-        found = self.session.get_or_none(f"read vault {self.params['name']}", self.vaults.get, self.params["resource_group"], self.params["name"])
-        self.azure = as_mapping(found)
+        self.azure = find_vault(self.session, self.params["resource_group"], self.params["name"])
         return vault_view(self.azure) if self.azure else None
 
     def wanted(self):
@@ -278,9 +277,8 @@ class Vault(Resource):
 
     def planned(self, current, desired):
         """The vault as Azure returns it once the write is applied: the vault read (or a new one's id) with the request body over it."""
-        vault_id = (f"/subscriptions/{self.session.subscription_id}/resourceGroups/{self.params['resource_group']}"
-                    f"/providers/Microsoft.RecoveryServices/vaults/{self.params['name']}")
-        new_vault = {"id": vault_id, "name": self.params["name"], "type": "Microsoft.RecoveryServices/vaults"}
+        new_vault = {"id": vault_id(self.session.subscription_id, self.params["resource_group"], self.params["name"]),
+                     "name": self.params["name"], "type": "Microsoft.RecoveryServices/vaults"}
         return overlay(self.azure or new_vault, self.body(desired, changed_fields(current, desired)))
 
     def delete(self, current):

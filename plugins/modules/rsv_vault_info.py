@@ -60,6 +60,7 @@ vaults:
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping, snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_subscription_id
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import find_vault
 
 
 def tags_match(vault_tags, wanted):
@@ -89,13 +90,14 @@ def main():
         check_subscription_id(module.session.subscription_id)
         if params["resource_group"] is not None:
             check_resource_group(params["resource_group"])
-        vaults = module.session.client("recoveryservices").vaults
         if params["name"]:
-            found = module.session.get_or_none(f"read vault {params['name']}", vaults.get, params["resource_group"], params["name"])
+            found = find_vault(module.session, params["resource_group"], params["name"])
             listed = [found] if found is not None else []
         elif params["resource_group"]:
+            vaults = module.session.client("recoveryservices").vaults
             listed = module.session.call(f"list vaults in {params['resource_group']}", lambda: list(vaults.list_by_resource_group(params["resource_group"])))
         else:
+            vaults = module.session.client("recoveryservices").vaults
             listed = module.session.call("list vaults in the subscription", lambda: list(vaults.list_by_subscription_id()))
         mappings = [as_mapping(vault) for vault in listed]
         return {"changed": False, "vaults": [snake_keys(vault) for vault in mappings if tags_match(vault.get("tags"), params["tags"])]}

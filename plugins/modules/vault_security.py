@@ -221,7 +221,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_output_file, check_resource_group, check_resource_id, check_wait_timeout,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name, find_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault_security import (
     CONFIG_FIELDS, CONFIG_WRITE, DELETE_GUARD_PROXY, GUARD_API_VERSION, GUARD_TYPE, IRREVERSIBLE, OPERATION_LABELS, REDUCE_IMMUTABILITY,
     SECURITY_PIN, critical_operations, downgrades, guard_request, security_view, ticks_to_iso,
@@ -241,11 +241,11 @@ class VaultSecurity(Resource):
         self.azure_vault = None
 
     def read(self):
-        vault = self.session.get_or_none(f"read vault {self.name}", self.session.client("recoveryservices").vaults.get, self.group, self.name)
+        vault = find_vault(self.session, self.group, self.name)
         if vault is None:
             raise Refusal(f"vault {self.name} does not exist in resource group {self.group}; "
                           "create it with azure_backup.recovery_services.rsv_vault first")
-        self.azure_vault = as_mapping(vault)
+        self.azure_vault = vault
         self.proxy = read_guard_proxy(self.session, self.name, self.group)
         return security_view(self.azure_vault, self.proxy)
 

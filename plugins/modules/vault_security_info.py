@@ -106,11 +106,11 @@ vaults:
       type: bool
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping, parse_resource_id
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import parse_resource_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_all, read_guard_proxy
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_subscription_id
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_name, find_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault_security import security_posture
 
 
@@ -119,15 +119,15 @@ class VaultSecurityReader:
 
     def __init__(self, session):
         self.session = session
-        self.vaults = session.client("recoveryservices").vaults
 
     def listed_vaults(self, name, group):
         if name:
-            found = self.session.get_or_none(f"read vault {name}", self.vaults.get, group, name)
-            return [as_mapping(found)] if found is not None else []
+            found = find_vault(self.session, group, name)
+            return [found] if found is not None else []
+        vaults = self.session.client("recoveryservices").vaults
         if group:
-            return list_all(self.session, f"list vaults in {group}", self.vaults.list_by_resource_group, group)
-        return list_all(self.session, "list vaults in the subscription", self.vaults.list_by_subscription_id)
+            return list_all(self.session, f"list vaults in {group}", vaults.list_by_resource_group, group)
+        return list_all(self.session, "list vaults in the subscription", vaults.list_by_subscription_id)
 
     def posture(self, vault):
         group = parse_resource_id(vault["id"])["resourcegroups"]

@@ -159,7 +159,7 @@ class ScriptedSession(client.AzureSession):
         self.answers = list(answers)
         self.sent = []
 
-    def send(self, operation, method, path, api_version, body=None, client="recoveryservices"):  # pylint: disable=redefined-outer-name,unused-argument
+    def send(self, operation, method, path, api_version, body=None):  # pylint: disable=unused-argument
         self.sent.append((method, path, api_version))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
@@ -224,3 +224,35 @@ def test_location_polling_returns_the_final_answer(no_sleep):
     response = Answer(202, headers={"Location": "https://arm/operationResults/1?api-version=1"})
     assert session.wait_for_operation("refresh", response, 60) is None
     assert len(session.sent) == 2
+
+
+def emulated_session():
+    """A session that needs no network to build its clients: a known cloud and a credential that is never asked."""
+    session = client.AzureSession(client.resolve_settings({"subscription_id": "00000000-0000-0000-0000-000000000001",
+                                                            "cloud_environment": "AzureCloud"}, {}))
+    session._credential = object()  # pylint: disable=protected-access
+    return session
+
+
+def policy_classes(pipeline_client):
+    """The class names of a pipeline's policies, in order (azure-core wraps the sans-I/O ones in a runner)."""
+    policies = pipeline_client._pipeline._impl_policies  # pylint: disable=protected-access
+    return [type(getattr(policy, "_policy", policy)).__name__ for policy in policies]
+
+
+def test_raw_requests_go_through_the_policies_of_an_sdk_client():
+    """send's bare ARM pipeline has the SDK clients' policies in their order: a read without the SDK is the same request."""
+    session = emulated_session()
+    sdk_policies = policy_classes(session.client("recoveryservices")._client)  # pylint: disable=protected-access
+    raw_policies = policy_classes(session.arm_pipeline)
+    assert raw_policies == sdk_policies
+    assert "PatientRetryPolicy" in raw_policies and "TokenRefreshPolicy" in raw_policies and "RateLimitPacingPolicy" in raw_policies
+
+
+def test_the_raw_vault_read_uses_the_sdks_api_version():
+    """find_vault and read_vault send the api-version azure-mgmt-recoveryservices would: keep them equal when the SDK moves."""
+    from azure.mgmt.recoveryservices._configuration import RecoveryServicesClientConfiguration  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_API_VERSION  # pylint: disable=import-outside-toplevel
+
+    assert RecoveryServicesClientConfiguration(credential=object(), subscription_id="s").api_version == VAULT_API_VERSION
