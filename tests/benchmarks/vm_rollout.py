@@ -241,12 +241,21 @@ def run_jobs(emulator, jobs, label, task_seconds=None):
     cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     started_epoch = time.time()
+    # Each job writes to its own file: with pipes read one after the other, a job whose output filled its
+    # pipe (64 KB) would stop until the jobs before it ended, and side-by-side jobs would run one after the other.
+    output_files = [tempfile.TemporaryFile("w+", encoding="utf-8") for dummy in jobs]  # pylint: disable=consider-using-with
     processes = [subprocess.Popen([str(Path(sys.executable).parent / "ansible-playbook"), *command], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for command, env in jobs]
+                                  stdout=output, stderr=subprocess.STDOUT) for (command, env), output in zip(jobs, output_files)]
     memory = TreeMemory(process.pid for process in processes)
     memory.start()
-    outputs = [process.communicate()[0] for process in processes]
+    for process in processes:
+        process.wait()
     wall = time.perf_counter() - started
+    outputs = []
+    for output in output_files:
+        output.seek(0)
+        outputs.append(output.read())
+        output.close()
     memory.stop()
     reap_orphans()
     cpu_seconds = children_cpu_seconds() - cpu_before
