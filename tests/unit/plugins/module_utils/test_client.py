@@ -228,8 +228,8 @@ def test_location_polling_returns_the_final_answer(no_sleep):
 
 def emulated_session():
     """A session that needs no network to build its clients: a known cloud and a credential that is never asked."""
-    session = client.AzureSession(client.resolve_settings({"subscription_id": "00000000-0000-0000-0000-000000000001",
-                                                            "cloud_environment": "AzureCloud"}, {}))
+    options = {"subscription_id": "00000000-0000-0000-0000-000000000001", "cloud_environment": "AzureCloud"}
+    session = client.AzureSession(client.resolve_settings(options, {}))
     session._credential = object()  # pylint: disable=protected-access
     return session
 
