@@ -575,11 +575,14 @@ class AzureSession:
             "per_retry_policies": [RateLimitPacingPolicy(self._pacer)],
         }
 
+    def _require_subscription(self):
+        if not self.subscription_id:
+            raise AzureConfigurationError("subscription_id is required (option subscription_id or AZURE_SUBSCRIPTION_ID)")
+
     def client(self, name):
         """Return the SDK client ``name`` (see SDK_CLIENTS), importing it on first use."""
         if name not in self._clients:
-            if not self.subscription_id:
-                raise AzureConfigurationError("subscription_id is required (option subscription_id or AZURE_SUBSCRIPTION_ID)")
+            self._require_subscription()
             import importlib  # pylint: disable=import-outside-toplevel
 
             module_path, class_name = SDK_CLIENTS[name]
@@ -645,8 +648,7 @@ class AzureSession:
         pacing after each retry, hooks, logging, tracing, header clean-up, ARM's HTTP logging).
         """
         if self._arm_pipeline is None:
-            if not self.subscription_id:
-                raise AzureConfigurationError("subscription_id is required (option subscription_id or AZURE_SUBSCRIPTION_ID)")
+            self._require_subscription()
             from azure.core.pipeline import policies  # pylint: disable=import-outside-toplevel
             from azure.mgmt.core import ARMPipelineClient  # pylint: disable=import-outside-toplevel
             from azure.mgmt.core.policies import ARMAutoResourceProviderRegistrationPolicy, ARMHttpLoggingPolicy  # pylint: disable=import-outside-toplevel
@@ -691,6 +693,19 @@ class AzureSession:
         if response.status_code >= 400:
             raise error_from_response(operation, response)
         return response
+
+    def send_paged(self, operation, method, path, api_version, body=None):
+        """Every entry of an ARM list sent raw (each page's ``value``), following ``nextLink`` to the last page.
+
+        A next page is asked for as the first was (same method and body): Azure's POST lists, such as
+        cross-region restore jobs, page that way.
+        """
+        entries, url = [], path
+        while url:
+            page = self.send(operation, method, url, api_version, body=body).json()
+            entries.extend(page.get("value") or [])
+            url = page.get("nextLink")
+        return entries
 
     def read_or_none(self, operation, path, api_version):
         """GET one ARM resource as Azure's JSON body; None when Azure answers 404."""

@@ -24,10 +24,10 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import ARCHIVE, usable_tier
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._restore import (
     DISK_API_VERSION, FINISHED_OK, GROUP_API_VERSION, NETWORK_API_VERSION, NEW_VM, STORAGE_API_VERSION, VM_API_VERSION, VmRestoreSource, get_resource,
-    group_id, job_status, point_time_of, read_vault_info, resource_id, restore_properties,
+    group_id, job_status, point_time_of, resource_id, restore_properties,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_vm_refs, check_wait_timeout
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import check_vault_options, read_vault
 
 RUN_COMMANDS = {"Linux": "RunShellScript", "Windows": "RunPowerShellScript"}
 SUBNET = "drill"
@@ -77,11 +77,8 @@ class Drill:
 
     def drill_groups(self):
         """The resource groups earlier drills of this vault made (their tags say so)."""
-        groups, url = [], f"/subscriptions/{self.session.subscription_id}/resourcegroups"
-        while url:
-            page = self.session.send("list resource groups", "GET", url, GROUP_API_VERSION).json()
-            groups.extend(page.get("value") or [])
-            url = page.get("nextLink")
+        groups = self.session.send_paged("list resource groups", "GET", f"/subscriptions/{self.session.subscription_id}/resourcegroups",
+                                         GROUP_API_VERSION)
         return [group for group in groups if is_drill_group_of(group, self.vault["id"])]
 
     def list_in_group(self, group, provider_type, api_version):
@@ -201,7 +198,7 @@ class Drill:
     # --- the drill
 
     def run(self):
-        self.vault = read_vault_info(self.session, self.params["resource_group"], self.params["vault_name"])
+        self.vault = read_vault(self.session, self.params["resource_group"], self.params["vault_name"])
         self.group = drill_group_name(self.params["resource_group_prefix"], self.vault["name"])
         leftovers = self.drill_groups()
         targets = {"rpo_hours": self.params["rpo_hours"], "rto_minutes": self.params["rto_minutes"]}

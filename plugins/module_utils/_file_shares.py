@@ -136,22 +136,14 @@ def share_job_key(properties):
 
 def list_storage_accounts(session, subscription_id):
     """Every storage account of the subscription (one listing, every page): id, name, kind, location, sku, tags."""
-    accounts, path = [], f"/subscriptions/{subscription_id}/providers/Microsoft.Storage/storageAccounts"
-    while path:
-        page = session.send(f"list storage accounts of subscription {subscription_id}", "GET", path, STORAGE_API_VERSION).json()
-        accounts.extend(page.get("value") or [])
-        path = page.get("nextLink")
-    return accounts
+    return session.send_paged(f"list storage accounts of subscription {subscription_id}", "GET",
+                              f"/subscriptions/{subscription_id}/providers/Microsoft.Storage/storageAccounts", STORAGE_API_VERSION)
 
 
 def list_shares(session, account_id):
     """The file shares of one storage account (every page): names and protocols."""
-    shares, path = [], f"{account_id}/fileServices/default/shares"
-    while path:
-        page = session.send(f"list file shares of storage account {account_id.rsplit('/', 1)[-1]}", "GET", path, STORAGE_API_VERSION).json()
-        shares.extend(page.get("value") or [])
-        path = page.get("nextLink")
-    return shares
+    return session.send_paged(f"list file shares of storage account {account_id.rsplit('/', 1)[-1]}", "GET",
+                              f"{account_id}/fileServices/default/shares", STORAGE_API_VERSION)
 
 
 def list_storage_containers(session, vault, resource_group):

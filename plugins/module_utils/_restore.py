@@ -38,6 +38,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._cl
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._polling import poll_delays
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import ARCHIVE, choose_point, usable_tier
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import read_vault
 
 RESTORE_DISKS, NEW_VM, REPLACE_DISKS = "restore_disks", "new_vm", "replace_disks"
 RECOVERY_TYPES = {RESTORE_DISKS: "RestoreDisks", NEW_VM: "AlternateLocation", REPLACE_DISKS: "OriginalLocation"}
@@ -210,14 +211,6 @@ def get_resource(session, what, resource, api_version):
         raise
 
 
-def read_vault_info(session, group, name):
-    """A vault's id, name, location and whether cross-region restore is enabled (one GET)."""
-    vault = as_mapping(session.call(f"read vault {name}", session.client("recoveryservices").vaults.get, group, name))
-    redundancy = (vault.get("properties") or {}).get("redundancySettings") or {}
-    return {"id": vault["id"], "name": vault["name"], "location": normalise_location(vault.get("location")),
-            "cross_region_restore": redundancy.get("crossRegionRestore") == "Enabled"}
-
-
 class VmRestoreSource:
     """One protected VM of one vault, in the primary region or (``cross_region``) its vault's paired region."""
 
@@ -238,11 +231,11 @@ class VmRestoreSource:
         return f"/subscriptions/{self.session.subscription_id}/providers/Microsoft.RecoveryServices/locations/{self.region}"
 
     def read_vault(self, known=None):
-        """The vault (``read_vault_info``, or ``known`` when the caller read it) and the region the restore lands in.
+        """The vault (``_vault.read_vault``, or ``known`` when the caller read it) and the region the restore lands in.
 
         Refuses cross-region restore for a vault that does not offer it.
         """
-        self.vault = known or read_vault_info(self.session, self.vault_group, self.vault_name)
+        self.vault = known or read_vault(self.session, self.vault_group, self.vault_name)
         self.region = self.vault["location"]
         if self.cross_region:
             pair = paired_region(self.vault["location"])
@@ -277,12 +270,8 @@ class VmRestoreSource:
 
     def _secondary_points(self):
         """The points replicated to the paired region (same path, the passive stamp's api-version), every page."""
-        points, url = [], f"{self.item_path()}/recoveryPoints/"
-        while url:
-            page = self.session.send(f"list recovery points of VM {self.vm['label']} in {self.region}", "GET", url, CRR_API_VERSION).json()
-            points.extend(page.get("value") or [])
-            url = page.get("nextLink")
-        return points
+        return self.session.send_paged(f"list recovery points of VM {self.vm['label']} in {self.region}", "GET",
+                                       f"{self.item_path()}/recoveryPoints/", CRR_API_VERSION)
 
     def get_point(self, point_id):
         if self.cross_region:
@@ -311,13 +300,9 @@ class VmRestoreSource:
     def _crr_jobs(self, since):
         window = odata_filter({"backupManagementType": IAAS_VM, "operation": CRR_OPERATION, "startTime": filter_date(since),
                                "endTime": filter_date(datetime.now(timezone.utc) + timedelta(days=1))})
-        jobs, url = [], f"{self.secondary_scope()}/backupCrrJobs?$filter={quote(window)}"
-        while url:
-            page = self.session.send(f"list cross-region restore jobs of vault {self.vault_name}", "POST", url, CRR_API_VERSION,
-                                     body={"resourceId": self.vault["id"]}).json()
-            jobs.extend(page.get("value") or [])
-            url = page.get("nextLink")
-        return jobs
+        return self.session.send_paged(f"list cross-region restore jobs of vault {self.vault_name}", "POST",
+                                       f"{self.secondary_scope()}/backupCrrJobs?$filter={quote(window)}", CRR_API_VERSION,
+                                       body={"resourceId": self.vault["id"]})
 
     def read_job(self, job_id):
         if self.cross_region:

@@ -297,12 +297,7 @@ class VaultListings:
         Read raw rather than through SDK models: a subscription's thousands of VMs, each with its instance
         view, take the compute SDK far longer to deserialise (and turn back into mappings) than to fetch.
         """
-        listed, url = {}, path
-        while url:
-            body = self.session.send(operation, "GET", url, api_version=COMPUTE_API_VERSION).json()
-            listed.update((vm["id"].lower(), vm) for vm in body.get("value") or [] if vm.get("id"))
-            url = body.get("nextLink")
-        return listed
+        return {vm["id"].lower(): vm for vm in self.session.send_paged(operation, "GET", path, COMPUTE_API_VERSION) if vm.get("id")}
 
     def vm_statuses(self):
         """{lower-cased VM id: VM with its instance view}: of the scoped resource groups, else of the whole subscription (statusOnly)."""
