@@ -21,7 +21,8 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import item_delete, item_put, run_parallel
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import names_from_item_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import (

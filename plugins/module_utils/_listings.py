@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import IAAS_VM, item_vm_id, normalise_location
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import IAAS_VM, item_vm_id
 
 PROTECTED_VMS_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
 PROTECTABLE_VMS_FILTER = "backupManagementType eq 'AzureIaasVM' and workloadType eq 'VM'"
@@ -64,18 +64,6 @@ def list_all(session, operation, list_function, *args, **kwargs):
 
 def backup_client(session):
     return session.client("backup")
-
-
-def read_vault(session, resource_group, name):
-    """The vault's id and location (one GET); AzureOperationError when it does not exist."""
-    # _vault imports _validation, which imports this module: imported here, not at the top.
-    from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import (  # pylint: disable=import-outside-toplevel
-        VAULT_API_VERSION,
-        vault_id,
-    )
-
-    vault = session.send(f"read vault {name}", "GET", vault_id(session.subscription_id, resource_group, name), VAULT_API_VERSION).json()
-    return {"id": vault["id"], "name": vault["name"], "location": normalise_location(vault.get("location"))}
 
 
 def list_policies(session, vault, resource_group, backup_management_type=None):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group
 
@@ -47,3 +48,11 @@ def vault_id(subscription_id, resource_group, name):
 def find_vault(session, resource_group, name):
     """The vault as Azure's JSON body, or None when it does not exist: one GET, through the client layer's bare ARM pipeline."""
     return session.read_or_none(f"read vault {name}", vault_id(session.subscription_id, resource_group, name), VAULT_API_VERSION)
+
+
+def read_vault(session, resource_group, name):
+    """The vault's id, name, location and whether cross-region restore is on (one GET); AzureOperationError when it does not exist."""
+    vault = session.send(f"read vault {name}", "GET", vault_id(session.subscription_id, resource_group, name), VAULT_API_VERSION).json()
+    redundancy = (vault.get("properties") or {}).get("redundancySettings") or {}
+    return {"id": vault["id"], "name": vault["name"], "location": normalise_location(vault.get("location")),
+            "cross_region_restore": redundancy.get("crossRegionRestore") == "Enabled"}

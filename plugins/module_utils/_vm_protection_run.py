@@ -10,7 +10,8 @@ Private to the collection. The module file holds the documentation and the optio
 from __future__ import annotations
 
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import item_delete, item_put, refresh_containers, trigger_backup
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_policies
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import (
     IAAS_VM, container_name, item_name, names_from_item_id, short_container_name,
 )

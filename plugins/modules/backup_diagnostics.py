@@ -123,7 +123,6 @@ action:
   type: str
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import (
@@ -131,7 +130,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._di
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, Resource, reconcile
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_name, check_resource_id
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options, read_vault
 
 MAX_SETTINGS = 5
 # Where a destination's region is read, and with which api-version.

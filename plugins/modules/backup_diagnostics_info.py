@@ -78,10 +78,9 @@ policy_compliant:
   type: bool
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._diagnostics import list_settings, policy_compliant, setting_view
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options, read_vault
 
 
 def main():

@@ -207,7 +207,7 @@ import json
 import os
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all, parse_time, read_vault
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all, parse_time
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, VM_ARGUMENT_SPEC, container_name, item_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_recovery import (
@@ -223,7 +223,7 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._re
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import (
     check_output_directory, check_output_file, check_vm_ref, check_wait_timeout,
 )
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options, read_vault
 
 
 class FileRecovery:

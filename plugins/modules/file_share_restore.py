@@ -139,13 +139,12 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._fi
     ShareRestore, check_items, check_target, restore_request,
 )
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import SHARE_REF_OPTIONS, resolve_share_ref
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._recovery_points import check_point_options, point_summary
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._restore import FINISHED_OK, RUNNING, job_status, job_summary
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_wait_timeout
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options, read_vault
 
 ARGUMENT_SPEC = dict(
     **VAULT_ARGUMENT_SPEC,

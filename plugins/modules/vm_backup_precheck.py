@@ -120,12 +120,11 @@ requests:
   sample: {listings: 5, backup_status_queries: 0, prevalidations: 0}
 """
 
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import TaskFailure
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_max_parallel, check_vm_refs
-from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vault import VAULT_ARGUMENT_SPEC, check_vault_options, read_vault
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._vm_precheck import (
     ERROR, VaultListings, precheck_vms, summary, worst,
 )
