@@ -18,10 +18,20 @@ from ansible_collections.azure_backup.recovery_services.plugins.module_utils._li
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import resolve_vm_ref
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal
 
-try:
-    from azure.mgmt.core.tools import is_valid_resource_id, parse_resource_id
-except ImportError:  # the module's own SDK check reports the missing library
-    is_valid_resource_id = parse_resource_id = None
+
+def is_valid_resource_id(value):
+    """azure.mgmt.core's check of an ARM id, imported on first use: importing it costs a task ~0.1 s it rarely needs."""
+    from azure.mgmt.core.tools import is_valid_resource_id as is_valid  # pylint: disable=import-outside-toplevel
+
+    return is_valid(value)
+
+
+def arm_id_parts(value):
+    """azure.mgmt.core's parse of an ARM id (namespace, type, name, child_type_1, ...), imported on first use."""
+    from azure.mgmt.core.tools import parse_resource_id  # pylint: disable=import-outside-toplevel
+
+    return parse_resource_id(value)
+
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -132,7 +142,7 @@ def check_resource_id(value, option, resource_type=None):
     if not value or not is_valid_resource_id(str(value)):
         raise Refusal(f"{option} '{value}' is not a resource id: use the full id, {example}")
     if resource_type:
-        parsed = parse_resource_id(str(value))
+        parsed = arm_id_parts(str(value))
         found = f"{parsed.get('namespace')}/{parsed.get('type')}"
         if found.lower() != resource_type.lower():
             raise Refusal(f"{option} '{value}' is the id of a {found}, not of a {resource_type}: use {example}")
@@ -247,7 +257,7 @@ def check_policy_ref(value, option, subscription_id, resource_group, vault_name)
         return value
     example = (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.RecoveryServices/vaults/"
                f"{vault_name}/backupPolicies/NAME")
-    parsed = parse_resource_id(value) if is_valid_resource_id(value) else {}
+    parsed = arm_id_parts(value) if is_valid_resource_id(value) else {}
     name = parsed.get("child_name_1") if (parsed.get("child_type_1") or "").lower() == "backuppolicies" and parsed.get("last_child_num") == 1 else None
     if not name or (parsed.get("type") or "").lower() != "vaults" or (parsed.get("namespace") or "").lower() != "microsoft.recoveryservices":
         raise Refusal(f"{option} '{value}' is neither a policy name nor a backup policy id: use the name, or {example}")

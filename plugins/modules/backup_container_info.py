@@ -66,6 +66,10 @@ containers:
         health_status: Healthy
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_containers, odata_filter
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

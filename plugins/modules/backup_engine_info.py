@@ -139,6 +139,10 @@ stale:
 
 import datetime
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._backup_servers import (ENGINE_MANAGEMENT_TYPES, backup_servers,
                                                                                                      engine_filter)

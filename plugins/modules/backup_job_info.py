@@ -82,6 +82,10 @@ jobs:
         entity_friendly_name: web-01
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._jobs import get_job
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, filter_date, list_all, odata_filter
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys

@@ -298,6 +298,10 @@ action:
   sample: update
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import get_policy
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import IAAS_VM
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

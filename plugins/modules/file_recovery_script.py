@@ -207,6 +207,10 @@ import json
 import os
 from datetime import datetime, timedelta, timezone
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all, parse_time
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, VM_ARGUMENT_SPEC, container_name, item_name
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping

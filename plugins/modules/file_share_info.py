@@ -100,6 +100,10 @@ registered_accounts:
   elements: dict
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, list_all
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import FABRIC, names_from_item_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import (

@@ -198,6 +198,10 @@ requests:
   sample: {listings: 3, writes: 0, job_list_rounds: 0, item_polls: 0, account_reads: 0}
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_share_run import ShareRun, check_share_options
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import SHARE_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

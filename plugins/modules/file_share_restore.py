@@ -135,6 +135,10 @@ request:
 
 import time
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_share_restore import (
     ShareRestore, check_items, check_target, restore_request,
 )

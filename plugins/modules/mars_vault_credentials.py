@@ -147,6 +147,10 @@ import os
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

@@ -65,6 +65,10 @@ not_protected:
   elements: str
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_protected_vms
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS, item_vm_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys

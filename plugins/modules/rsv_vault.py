@@ -132,6 +132,10 @@ action:
   sample: create
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import snake_keys, as_mapping

@@ -57,6 +57,10 @@ vaults:
           standard_tier_storage_redundancy: GeoRedundant
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import as_mapping, snake_keys
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._validation import check_resource_group, check_subscription_id

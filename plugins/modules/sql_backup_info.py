@@ -83,6 +83,10 @@ summary:
   sample: {servers: 1, databases: 5, protected: 1, not_protected: 4, not_protectable: 0}
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection import item_policy_name, item_state, is_soft_deleted

@@ -87,6 +87,10 @@ storage_accounts:
        file_share_backup_supported: true, shares: [{name: finance, protocol: SMB, quota_gib: 5120}]}
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import normalise_location
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._file_shares import SUPPORTED_KINDS, list_shares, list_storage_accounts
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

@@ -213,6 +213,10 @@ security_pin:
 
 import json
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import backup_client, read_guard_proxy
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureOperationError, as_mapping
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._files import write_file_atomically

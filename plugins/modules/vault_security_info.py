@@ -106,6 +106,10 @@ vaults:
       type: bool
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import parse_resource_id
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._listings import list_all, read_guard_proxy
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule

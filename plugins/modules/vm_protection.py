@@ -201,6 +201,10 @@ requests:
   sample: {listings: 3, writes: 14, job_list_rounds: 2, item_polls: 0, backup_status_queries: 0}
 """
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_REF_OPTIONS
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._protection_options import BACKUP_EXPIRY_ARGUMENT_SPEC, PROTECTION_ARGUMENT_SPEC

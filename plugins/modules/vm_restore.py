@@ -200,6 +200,10 @@ request:
 
 import time
 
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import hand_over
+
+hand_over(__name__)  # with AZURE_BACKUP_TASK_WORKER on, the task runs in the resident worker and this process ends here
+
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._names import VM_ARGUMENT_SPEC
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._module import AzureBackupModule
 from ansible_collections.azure_backup.recovery_services.plugins.module_utils._reconcile import Refusal, TaskFailure

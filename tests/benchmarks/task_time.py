@@ -1,6 +1,6 @@
 """Measure what one task costs: client-layer import time and rsv_vault's per-task wall time beside ping.
 
-    .venv/bin/python tests/benchmarks/task_time.py [--runs 9] [--token-cache unencrypted] [--collections PATH]
+    .venv/bin/python tests/benchmarks/task_time.py [--runs 9] [--token-cache unencrypted] [--task-worker] [--collections PATH]
 
 An unchanged ``rsv_vault`` task and ``ansible.builtin.ping`` run alternately (``ansible localhost -m``),
 so both see the same machine load; the figure to read is ``ratio_rsv_vault_to_ping`` (medians), or on
@@ -9,6 +9,8 @@ and ``module_process_cpu_seconds_median`` (the module processes alone, ``python 
 ``--collections`` measures another checkout (a directory holding ``ansible_collections/``), e.g. an
 older commit exported with ``git archive``, for a before/after comparison.  ``--token-cache`` sets
 ``AZURE_BACKUP_TOKEN_CACHE`` for the rsv_vault runs (the cache file it creates is removed afterwards).
+``--task-worker`` runs them with ``AZURE_BACKUP_TASK_WORKER=true`` (a worker of their own, in a temporary
+``TMPDIR``); then the CPU figures leave out the worker's children, which are not the task's children: read the wall ratio.
 The cloud-metadata cache lives in a temporary directory, warmed by the first (unmeasured) run.
 
 Starts its own emulator. Reports medians; prints JSON. A benchmark, not a test: it asserts nothing.
@@ -74,16 +76,21 @@ def timed(command, env, cpu_samples=None):
     return wall
 
 
-def side_by_side(emulator, module_args, runs, collections, token_cache):
+def side_by_side(emulator, module_args, runs, collections, token_cache, task_worker=False):
     """Alternate an unchanged rsv_vault task with ansible.builtin.ping; return both sample lists."""
     env = dict(playbook_env(emulator), ANSIBLE_COLLECTIONS_PATH=str(collections),
                AZURE_BACKUP_CACHE_DIR=tempfile.mkdtemp(prefix="task-time-cache-"))
     if token_cache:
         env["AZURE_BACKUP_TOKEN_CACHE"] = token_cache
+    if task_worker:
+        env["AZURE_BACKUP_TASK_WORKER"] = "true"
+        env["TMPDIR"] = tempfile.mkdtemp(prefix="task-time-worker-")  # a worker of its own, ended with the benchmark
     rsv_vault = ansible_command("azure_backup.recovery_services.rsv_vault", module_args)
     ping = ansible_command("ansible.builtin.ping")
-    timed(rsv_vault, env)  # creates the vault and warms the caches; the measured runs change nothing
+    timed(rsv_vault, env)  # creates the vault and warms the caches (and starts the task worker); the measured runs change nothing
     timed(ping, env)
+    if task_worker:
+        time.sleep(3)  # the worker's imports, which run once
     vault_samples, ping_samples, vault_cpu, ping_cpu = [], [], [], []
     for dummy in range(runs):
         vault_samples.append(timed(rsv_vault, env, vault_cpu))
@@ -121,15 +128,17 @@ def main():
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--collections", default=str(ROOT / ".cache" / "collections"))
     parser.add_argument("--token-cache", choices=["none", "encrypted", "unencrypted"])
+    parser.add_argument("--task-worker", action="store_true", help="AZURE_BACKUP_TASK_WORKER=true for the rsv_vault tasks")
     args = parser.parse_args()
     token_file = Path.home() / ".IdentityService" / "azure_backup.recovery_services.nocae"
     token_file_existed = token_file.exists()
-    report = {"collections": args.collections, "token_cache": args.token_cache or "none",
+    report = {"collections": args.collections, "token_cache": args.token_cache or "none", "task_worker": args.task_worker,
               "import_seconds_median": {name: import_seconds(statement, args.runs, args.collections) for name, statement in IMPORTS.items()}}
     emulator = start_emulator(extra_args=("--lro-delay", "0.3"))
     try:
         module_args = "name=rsv-timing resource_group=rg-backup-weu location=westeurope"
-        vault_samples, ping_samples, (vault_cpu, ping_cpu) = side_by_side(emulator, module_args, args.runs, args.collections, args.token_cache)
+        vault_samples, ping_samples, (vault_cpu, ping_cpu) = side_by_side(emulator, module_args, args.runs, args.collections, args.token_cache,
+                                                                          args.task_worker)
         report["module_process_seconds_median"], module_cpu = module_processes(emulator, module_args, args.runs, args.collections, args.token_cache)
     finally:
         emulator.process.terminate()
