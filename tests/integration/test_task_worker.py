@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, playbook_env, run_playbook
+from conftest import ROOT, playbook_env, run_playbook, start_emulator
 
 VAULT = "rsv-worker"
 GROUP = "rg-backup-weu"
@@ -205,3 +205,27 @@ def test_without_the_switch_no_worker_starts_and_the_task_imports_the_sdk_itself
     assert "Failed to import the required Python library (azure-identity)" in result.stdout
     assert not worker_directory(tmp_path).exists()
     assert not worker_processes(tmp_path)
+
+
+def test_the_whole_rollout_runs_in_the_worker(tmp_path):
+    """site.yml on the demo estate: every module kind (vault_runs batches, async runs and their polls, info modules)."""
+    demo = start_emulator(ROOT / "tests" / "emulator" / "estates" / "demo.yml", extra_args=("--lro-delay", "0.2"))
+    inventory = str(ROOT / "playbooks" / "inventories" / "emulator")
+    try:
+        environment = task_environment(demo, tmp_path, idle=60)
+        result = run_playbook(demo, ROOT / "playbooks" / "site.yml", "-i", inventory, env=environment)
+        assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+        assert worker_processes(tmp_path)
+
+        # The no-change run, each Azure task in the worker: its own Python cannot import the SDKs.
+        demo.control("POST", "requests/reset")
+        environment = task_environment(demo, tmp_path, shadow=True, idle=60)
+        result = run_playbook(demo, ROOT / "playbooks" / "site.yml", "-i", inventory, env=environment)
+        assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+        assert "Failed to import the required Python library" not in result.stdout
+        assert demo.control("GET", "requests")["writes"] == 0
+        assert "changed=0" in result.stdout[result.stdout.rindex("PLAY RECAP"):]
+    finally:
+        end_workers(tmp_path)
+        demo.process.terminate()
+        demo.process.wait(timeout=10)

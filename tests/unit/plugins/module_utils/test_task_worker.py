@@ -135,7 +135,8 @@ def test_every_azure_module_hands_over_before_it_imports_the_rest_of_the_collect
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         body = [node for node in tree.body if not (isinstance(node, ast.Assign) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)))]
-        collection_imports = [index for index, node in enumerate(body) if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ansible_collections.")]
+        collection_imports = [index for index, node in enumerate(body)
+                              if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ansible_collections.")]
         first = body[collection_imports[0]]
         assert first.module.endswith("module_utils._task_worker") and [alias.name for alias in first.names] == ["hand_over"], path.name
         call = body[collection_imports[0] + 1]
