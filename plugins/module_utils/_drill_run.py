@@ -82,8 +82,9 @@ class Drill:
         return [group for group in groups if is_drill_group_of(group, self.vault["id"])]
 
     def list_in_group(self, group, provider_type, api_version):
-        return self.session.send(f"list {provider_type} in {group}", "GET",
-                                 f"{group_id(self.session.subscription_id, group)}/providers/{provider_type}", api_version).json().get("value") or []
+        """Every resource of ``provider_type`` in ``group``, all pages (a drill of many VMs leaves more NICs than one page holds)."""
+        return self.session.send_paged(f"list {provider_type} in {group}", "GET",
+                                       f"{group_id(self.session.subscription_id, group)}/providers/{provider_type}", api_version)
 
     def delete(self, what, resource, api_version):
         response = self.session.send(f"delete {what}", "DELETE", resource, api_version)

@@ -40,3 +40,39 @@ def test_bad_options_are_refused_naming_the_option(changes, named):
     with pytest.raises(Refusal) as refused:
         check_drill_options(options(**changes), SUBSCRIPTION)
     assert named in refused.value.message
+
+
+class PagedSession:
+    """A session whose raw list answers in pages, as ARM does (``nextLink`` to the next page)."""
+
+    subscription_id = SUBSCRIPTION
+
+    def __init__(self, pages):
+        self.pages, self.asked = pages, []
+
+    def send(self, operation, method, path, api_version, body=None):
+        self.asked.append(path)
+        page = self.pages[len(self.asked) - 1]
+
+        class Answer:  # pylint: disable=too-few-public-methods
+            @staticmethod
+            def json():
+                return page
+        return Answer()
+
+    def send_paged(self, operation, method, path, api_version, body=None):
+        from ansible_collections.azure_backup.recovery_services.plugins.module_utils._client import AzureSession
+
+        return AzureSession.send_paged(self, operation, method, path, api_version, body)
+
+
+def test_a_groups_resources_are_listed_past_the_first_page():
+    from ansible_collections.azure_backup.recovery_services.plugins.module_utils._drill_run import Drill
+
+    session = PagedSession([{"value": [{"name": "nic-1"}], "nextLink": "https://next/page2"}, {"value": [{"name": "nic-2"}]}])
+    drill = Drill.__new__(Drill)
+    drill.session = session
+    names = [nic["name"] for nic in drill.list_in_group("rg-drill", "Microsoft.Network/networkInterfaces", "2024-05-01")]
+    assert names == ["nic-1", "nic-2"]
+    assert session.asked == [f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-drill/providers/Microsoft.Network/networkInterfaces",
+                             "https://next/page2"]
