@@ -23,7 +23,7 @@ VAULT = "rsv-worker"
 GROUP = "rg-backup-weu"
 
 
-def task_environment(emulator, tmp_path, shadow=False, idle=15):
+def task_environment(emulator, tmp_path, shadow=False, idle=60):
     env = playbook_env(emulator)
     temporary = tmp_path / "tmp"
     env.update(AZURE_BACKUP_TASK_WORKER="true", AZURE_BACKUP_TASK_WORKER_IDLE=str(idle), TMPDIR=str(temporary))
