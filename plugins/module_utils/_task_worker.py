@@ -70,9 +70,12 @@ PRELOAD = (
 # The worker's environment: enough to find the interpreter's packages, nothing that can hold a credential.
 KEPT_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV")
 
-# Answers of the child before it runs the task.
+# The hand-over's last three bytes: the child answers TAKEN (or STALE), and runs the task only once the task's
+# process says GO. A task that gave up waiting for the answer (and so runs in its own process) never sends GO:
+# a task never runs twice.
 TAKEN = b"T"
 STALE = b"S"
+GO = b"G"
 
 _LENGTH = struct.Struct("!I")
 
@@ -210,6 +213,10 @@ def hand_over(module_name):
             return
         if answer != TAKEN:
             return
+        try:
+            connection.sendall(GO)
+        except OSError:
+            return  # the child cannot have started: it waits for GO
         # From here on the task is the child's: it writes the result to this task's stdout itself.
         connection.settimeout(None)
         try:
@@ -265,7 +272,7 @@ def serve(code_path, socket_path):
     except OSError:
         os.unlink(code_path)
         return
-    listener = None
+    listener, worker_pid = None, os.getpid()
     try:
         loaded = payload_checksums(code_path)
         prefix = "ansible_collections/azure_backup/recovery_services/plugins/module_utils/"
@@ -300,7 +307,7 @@ def serve(code_path, socket_path):
                 listener.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _run_child(connection, code_path, loaded)
+                _run_child(connection, code_path, loaded, worker_pid)
             connection.close()
     finally:
         if listener is not None:
@@ -338,7 +345,7 @@ def _remove(path):
         pass
 
 
-def _run_child(connection, code_path, loaded):
+def _run_child(connection, code_path, loaded, worker_pid):
     """In the forked child: read the request, run the module as AnsiballZ would, report its exit status. Never returns."""
     global _in_worker  # pylint: disable=global-statement
     status, taken = 1, False
@@ -347,10 +354,12 @@ def _run_child(connection, code_path, loaded):
         request = json.loads(raw.decode("utf-8", "surrogateescape"))
         if len(fds) != 3 or stale_files(loaded, request["checksums"]):
             connection.sendall(STALE)
-            if len(fds) == 3:
-                os.kill(os.getppid(), 15)  # the worker runs other code: it ends, the next task starts a fresh one
+            if len(fds) == 3 and os.getppid() == worker_pid:
+                os.kill(worker_pid, 15)  # the worker runs other code: it ends, the next task starts a fresh one
             os._exit(0)
         connection.sendall(TAKEN)
+        if receive_exactly(connection, 1) != GO:
+            os._exit(0)
         _in_worker = True
         _watch_task(connection)
         for number, fd in enumerate(fds):

@@ -4,9 +4,11 @@ The worker itself (fork, sockets, a real task) is exercised end to end by tests/
 """
 
 import ast
+import json
 import os
 import socket
 import stat
+import time
 import zipfile
 from pathlib import Path
 
@@ -149,3 +151,52 @@ def test_the_task_side_imports_only_the_standard_library():
     top_level = {alias.name.split(".")[0] for node in tree.body if isinstance(node, ast.Import) for alias in node.names}
     top_level |= {node.module.split(".")[0] for node in tree.body if isinstance(node, ast.ImportFrom) and node.module}
     assert top_level <= {"__future__", "hashlib", "json", "os", "socket", "struct", "sys", "tempfile", "zipfile"}
+
+
+def hand_over_to_a_child(tmp_path, go):
+    """Fork a worker's child on one end of a socket pair and play the task's side; True when the task's module ran."""
+    marker = tmp_path / "ran"
+    code = payload(tmp_path / "task.zip", {"marker_module.py": f"open({str(marker)!r}, 'w').close()\nraise SystemExit(0)\n"})
+    task_side, child_side = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:  # the worker's child: never returns
+        task_side.close()
+        worker._run_child(child_side, str(tmp_path / "worker.zip"), {}, -1)  # pylint: disable=protected-access
+    child_side.close()
+    request = {"module_fqn": "marker_module", "modlib_path": code, "checksums": {}, "arguments": "{}", "profile": None,
+               "environment": dict(os.environ), "cwd": str(tmp_path), "umask": 0o022}
+    with task_side, open(os.devnull, "rb") as stdin, open(os.devnull, "wb") as stdout:
+        worker.send_message(task_side, json.dumps(request).encode(), fds=(stdin.fileno(), stdout.fileno(), stdout.fileno()))
+        assert worker.receive_exactly(task_side, 1) == worker.TAKEN
+        if go:
+            task_side.sendall(worker.GO)
+            assert json.loads(worker.receive_message(task_side)[0]) == {"rc": 0}
+        else:
+            time.sleep(1)  # long enough for a child that did not wait for GO to have run the module
+    os.waitpid(pid, 0)
+    return marker.exists()
+
+
+def test_the_child_runs_the_task_once_the_task_says_go(tmp_path):
+    assert hand_over_to_a_child(tmp_path, go=True)
+
+
+def test_the_child_does_not_start_before_go_so_a_task_that_gave_up_waiting_is_never_run_twice(tmp_path):
+    """A task that stops waiting for TAKEN runs in its own process and closes the connection without GO."""
+    assert not hand_over_to_a_child(tmp_path, go=False)
+
+
+def test_a_child_that_finds_other_code_answers_stale_and_signals_only_its_own_worker(tmp_path):
+    """Here the child's parent is pytest, not the worker (-1): it must not be signalled (an orphan's parent is init)."""
+    task_side, child_side = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        task_side.close()
+        worker._run_child(child_side, str(tmp_path / "worker.zip"), {"ansible/module_utils/basic.py": 1}, -1)  # pylint: disable=protected-access
+    child_side.close()
+    request = {"module_fqn": "x", "modlib_path": "x.zip", "checksums": {"ansible/module_utils/basic.py": 2}, "arguments": "{}", "profile": None,
+               "environment": {}, "cwd": str(tmp_path), "umask": 0o022}
+    with task_side, open(os.devnull, "rb") as stdin, open(os.devnull, "wb") as stdout:
+        worker.send_message(task_side, json.dumps(request).encode(), fds=(stdin.fileno(), stdout.fileno(), stdout.fileno()))
+        assert worker.receive_exactly(task_side, 1) == worker.STALE
+    os.waitpid(pid, 0)
