@@ -242,7 +242,7 @@ def _start_worker(directory, socket_path, modlib_path):
     import shutil  # pylint: disable=import-outside-toplevel
     import subprocess  # pylint: disable=import-outside-toplevel
 
-    handle, code_copy = tempfile.mkstemp(prefix="code-", suffix=".zip", dir=directory)
+    handle, code_copy = tempfile.mkstemp(prefix=code_prefix(socket_path), suffix=".zip", dir=directory)
     os.close(handle)
     shutil.copyfile(modlib_path, code_copy)
     environment = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
@@ -274,6 +274,7 @@ def serve(code_path, socket_path):
         return
     listener, worker_pid = None, os.getpid()
     try:
+        _remove_leftover_copies(code_path, socket_path)
         loaded = payload_checksums(code_path)
         prefix = "ansible_collections/azure_backup/recovery_services/plugins/module_utils/"
         ours = [name[:-3].replace("/", ".") for name in loaded if name.startswith(prefix) and not name.endswith("__init__.py")]
@@ -331,6 +332,20 @@ def _warm_up():
 
 def _end_worker(signal_number, frame):  # pylint: disable=unused-argument
     raise SystemExit(0)
+
+
+def code_prefix(socket_path):
+    """The name prefix of a worker's payload copies: one per socket, so a worker removes only its own key's leftovers."""
+    return "code-" + os.path.basename(socket_path)[:-len(".sock")] + "-"
+
+
+def _remove_leftover_copies(code_path, socket_path):
+    """Remove the payload copies of this key's earlier workers (one killed with SIGKILL cannot remove its own)."""
+    directory = os.path.dirname(socket_path)
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if name.startswith(code_prefix(socket_path)) and name.endswith(".zip") and path != code_path:
+            _remove(path)
 
 
 def _peer_uid(connection):

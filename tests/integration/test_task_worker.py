@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ansible.module_utils.ansible_release import __version__ as ansible_version
 from conftest import ROOT, playbook_env, run_playbook, start_emulator
+
+sys.path.insert(0, str(ROOT / ".cache" / "collections"))
+from ansible_collections.azure_backup.recovery_services.plugins.module_utils._task_worker import worker_key  # noqa: E402
 
 VAULT = "rsv-worker"
 GROUP = "rg-backup-weu"
@@ -68,7 +73,7 @@ def wait_for(condition, seconds):
 def write_playbook(tmp_path, name, tasks):
     path = tmp_path / f"{name}.yml"
     path.write_text(yaml.safe_dump([{"name": name, "hosts": "localhost", "connection": "local", "gather_facts": False,
-                                     "vars": {"ansible_python_interpreter": str(Path(os.sys.executable))}, "tasks": tasks}]))
+                                     "vars": {"ansible_python_interpreter": sys.executable}, "tasks": tasks}]))
     return path
 
 
@@ -106,14 +111,18 @@ def test_tasks_run_in_the_worker_with_the_same_results_check_mode_diff_and_no_wr
         dict(vault_task(tags={"owner": "platform"}), register="created"),
         {"ansible.builtin.assert": {"that": ["created is changed"]}},
     ])
+    directory = worker_directory(tmp_path)
+    directory.mkdir(mode=0o700)
+    leftover = directory / f"code-{worker_key(sys.executable, ansible_version)}-killed.zip"  # as a SIGKILLed worker leaves it
+    leftover.write_bytes(b"")
     result = run_playbook(fresh_emulator, first, env=task_environment(fresh_emulator, tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    directory = worker_directory(tmp_path)
     try:
         assert wait_for(lambda: list(directory.glob("*.sock")), 30), "the first task did not start a worker"
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
         assert [stat.S_IMODE(path.stat().st_mode) for path in directory.glob("*.sock")] == [0o600]
         assert len(worker_processes(tmp_path)) == 1
+        assert wait_for(lambda: not leftover.exists(), 30), "the worker left an earlier worker's payload copy"
 
         fresh_emulator.control("POST", "requests/reset")
         later = write_playbook(tmp_path, "later", [

@@ -200,3 +200,12 @@ def test_a_child_that_finds_other_code_answers_stale_and_signals_only_its_own_wo
         worker.send_message(task_side, json.dumps(request).encode(), fds=(stdin.fileno(), stdout.fileno(), stdout.fileno()))
         assert worker.receive_exactly(task_side, 1) == worker.STALE
     os.waitpid(pid, 0)
+
+
+def test_a_worker_removes_its_keys_leftover_payload_copies_only(tmp_path):
+    socket_path = str(tmp_path / "aaaa.sock")
+    for name in ("code-aaaa-old.zip", "code-aaaa-mine.zip", "code-bbbb-other.zip", "aaaa.sock.lock"):
+        (tmp_path / name).write_text("x")
+    worker._remove_leftover_copies(str(tmp_path / "code-aaaa-mine.zip"), socket_path)  # pylint: disable=protected-access
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["aaaa.sock.lock", "code-aaaa-mine.zip", "code-bbbb-other.zip"]
+    assert worker.code_prefix(socket_path) == "code-aaaa-"
