@@ -114,8 +114,15 @@ def test_a_closed_connection_is_an_error_not_an_empty_message():
 
 
 def test_an_imported_module_never_hands_over(monkeypatch):
+    """ansible-doc, sanity and unit tests import modules: with the switch on, not even the worker's directory is looked at."""
+    def must_not_be_called():
+        raise AssertionError("an imported module looked for the worker")
+
     monkeypatch.setenv(worker.SWITCH_VARIABLE, "true")
+    monkeypatch.setattr(worker, "state_directory", must_not_be_called)
     assert worker.hand_over("ansible_collections.azure_backup.recovery_services.plugins.modules.rsv_vault") is None
+    with pytest.raises(AssertionError):
+        worker.hand_over("__main__")  # the same call as the module run by Ansible does look
 
 
 def test_a_module_run_outside_ansiballz_runs_in_its_own_process(monkeypatch, tmp_path):
